@@ -1,0 +1,118 @@
+"""The data contract compiled for the hot path: one record in, its violations out.
+
+Used by the guard before every model call and by the server on every ingested record,
+so the two can never disagree about what a valid record is. A valid record costs one
+pass over the spec's fields and allocates nothing but the empty result.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from telltale.spec.model import ServiceSpec
+from telltale.types import Violation
+
+_FLOAT, _INT, _BOOL, _CATEGORY, _STRING, _TIMESTAMP = range(6)
+_CODES = {"float": _FLOAT, "int": _INT, "bool": _BOOL, "category": _CATEGORY, "string": _STRING, "timestamp": _TIMESTAMP}
+_NUMERIC = (_FLOAT, _INT, _TIMESTAMP)
+
+
+class Contract:
+    """Checks records against a spec's ``inputs``.
+
+    >>> from telltale.spec import parse_spec
+    >>> spec = parse_spec("service: eta\\nowner: me\\ninputs:\\n  prep_time_s: {type: float, range: [0, 3600]}\\n")
+    >>> [v.message for v in Contract(spec).check({"prep_time_s": 540000.0})]
+    ['value 540000.0 is above the maximum 3600.0']
+    """
+
+    __slots__ = ("_fields", "_names", "_n")
+
+    def __init__(self, spec: ServiceSpec) -> None:
+        fields = []
+        for name, f in spec.inputs.items():
+            lo = f.range.min if f.range and f.range.min is not None else -math.inf
+            hi = f.range.max if f.range and f.range.max is not None else math.inf
+            cats = frozenset(f.categories) if f.categories is not None else None
+            fields.append((name, _CODES[f.type], lo, hi, cats, f.nullable, f.required))
+        self._fields = tuple(fields)
+        self._names = frozenset(spec.inputs)
+        self._n = len(fields)
+
+    def check(self, record: Mapping[str, Any]) -> list[Violation]:
+        """Return every violation of ``record``; an empty list means it is valid."""
+        out: list[Violation] = []
+        present = 0
+        for name, code, lo, hi, cats, nullable, required in self._fields:
+            if name not in record:
+                if not nullable:
+                    out.append(Violation(name, "schema", "is missing", required))
+                continue
+            present += 1
+            v = record[name]
+            if v is None or (isinstance(v, float) and v != v):
+                if not nullable:
+                    out.append(Violation(name, "nulls", "is null but the contract says it is not nullable", required))
+                continue
+            if code in _NUMERIC:
+                x = _as_number(v, code)
+                if x is None:
+                    out.append(Violation(name, "type", f"expected {_TYPE_NAMES[code]}, got {_describe(v)}", required))
+                elif not (lo <= x <= hi):
+                    if x != x or x in (math.inf, -math.inf):
+                        out.append(Violation(name, "type", f"expected a finite number, got {x}", required))
+                    elif x < lo:
+                        out.append(Violation(name, "range", f"value {x!r} is below the minimum {lo!r}", required))
+                    else:
+                        out.append(Violation(name, "range", f"value {x!r} is above the maximum {hi!r}", required))
+            elif code == _CATEGORY:
+                if v.__class__ is not str:
+                    out.append(Violation(name, "type", f"expected a category (string), got {_describe(v)}", required))
+                elif cats is not None and v not in cats:
+                    out.append(Violation(name, "category", f"unseen category {v!r}", required))
+            elif code == _BOOL:
+                if v.__class__ is not bool:
+                    out.append(Violation(name, "type", f"expected a bool, got {_describe(v)}", required))
+            elif v.__class__ is not str:
+                out.append(Violation(name, "type", f"expected a string, got {_describe(v)}", required))
+        if present != len(record):
+            for name in record:
+                if name not in self._names:
+                    out.append(Violation(name, "schema", "is not in the contract (unexpected field)", False))
+        return out
+
+    @staticmethod
+    def blocking(violations: list[Violation]) -> list[Violation]:
+        """The violations that must keep the record from the model (on required fields)."""
+        return [v for v in violations if v.required]
+
+
+_TYPE_NAMES = {_FLOAT: "a number", _INT: "an integer", _TIMESTAMP: "a timestamp (epoch seconds or ISO 8601)"}
+
+
+def _as_number(v: Any, code: int) -> float | None:
+    cls = v.__class__
+    if cls is float:
+        return v if code != _INT or v.is_integer() or not math.isfinite(v) else None
+    if cls is int:
+        return v
+    if code == _TIMESTAMP:
+        if isinstance(v, datetime):
+            return v.timestamp()
+        if cls is str:
+            try:
+                return datetime.fromisoformat(v).timestamp()
+            except ValueError:
+                return None
+    if cls is not bool and isinstance(v, (int, float)):  # numpy scalars and other real numbers
+        f = float(v)
+        return f if code != _INT or f.is_integer() else None
+    return None
+
+
+def _describe(v: Any) -> str:
+    r = repr(v)
+    return f"{type(v).__name__} {r if len(r) <= 40 else r[:37] + '...'}"

@@ -1,0 +1,252 @@
+"""The service spec as typed objects: contract, guard settings, owners, SLOs, rules, fallbacks.
+
+One ``ServiceSpec`` per ``telltale.yaml``. Structural problems (a wrong type, min above
+max) fail validation here; readiness problems (blanks a person must fill before launch)
+are the business of :mod:`telltale.spec.check`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+#: Marker ``telltale init`` writes where a person must decide; ``telltale check`` flags it.
+BLANK = "FILL_ME"
+
+InputType = Literal["float", "int", "bool", "category", "string", "timestamp"]
+OutputType = Literal["float", "int", "bool", "category", "string"]
+
+#: Units telltale knows, grouped by dimension, with their size in the dimension's base unit.
+#: Used to name a suspected unit change ("looks like milliseconds") and to infer units.
+UNITS: dict[str, tuple[str, float]] = {
+    "ms": ("time", 0.001), "s": ("time", 1.0), "min": ("time", 60.0), "h": ("time", 3600.0),
+    "days": ("time", 86400.0), "weeks": ("time", 604800.0), "months": ("time", 2629746.0),
+    "years": ("time", 31556952.0),
+    "mm": ("length", 0.001), "cm": ("length", 0.01), "m": ("length", 1.0), "km": ("length", 1000.0),
+    "miles": ("length", 1609.344), "ft": ("length", 0.3048),
+    "g": ("mass", 0.001), "kg": ("mass", 1.0), "lb": ("mass", 0.45359237),
+    "fraction": ("ratio", 1.0), "pct": ("ratio", 0.01), "bps": ("ratio", 0.0001),
+    "cents": ("money", 0.01), "usd": ("money", 1.0), "eur": ("money", 1.0),
+    "bytes": ("data", 1.0), "kb": ("data", 1e3), "mb": ("data", 1e6), "gb": ("data", 1e9),
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Range(_Strict):
+    """Inclusive bounds; either side may be open."""
+
+    min: float | None = None
+    max: float | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_pair(cls, v: Any) -> Any:
+        if isinstance(v, (list, tuple)):
+            if len(v) != 2:
+                raise ValueError(f"a range is [min, max] or {{min: .., max: ..}}, got a list of {len(v)}")
+            return {"min": v[0], "max": v[1]}
+        return v
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        for name in ("min", "max"):
+            x = getattr(self, name)
+            if x is not None and not math.isfinite(x):
+                raise ValueError(f"{name} must be a finite number, got {x}")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {_num(self.min)} is greater than max {_num(self.max)}")
+        return self
+
+    def contains(self, x: float) -> bool:
+        return (self.min is None or x >= self.min) and (self.max is None or x <= self.max)
+
+
+class DriftSettings(_Strict):
+    """Per-field override of the drift method and its threshold (issue 3)."""
+
+    method: Literal["auto", "psi", "js", "wasserstein", "ks", "chi2"] = "auto"
+    threshold: float | None = None
+
+
+class InputField(_Strict):
+    """The contract for one input field.
+
+    ``required`` fields are ones the model cannot do without: when such a field is
+    missing, null (and not ``nullable``), mistyped or out of range, the guard serves the
+    fallback instead of calling the model. Violations of other fields are recorded only.
+    """
+
+    type: InputType
+    unit: str | None = None
+    range: Range | None = None
+    nullable: bool = False
+    required: bool = True
+    categories: list[str] | None = None
+    max_staleness_s: float | None = Field(default=None, gt=0)
+    drift: DriftSettings | None = None
+    segment: bool = False
+    description: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> InputField:
+        if self.unit is not None and self.unit not in UNITS:
+            raise ValueError(f"unit {self.unit!r} is not known; use one of {', '.join(sorted(UNITS))}")
+        if self.range is not None and self.type not in ("float", "int", "timestamp"):
+            raise ValueError(f"range is only meaningful for numeric fields, not type {self.type!r}")
+        if self.categories is not None and self.type != "category":
+            raise ValueError(f"categories are only meaningful for type 'category', not {self.type!r}")
+        if self.categories is not None and len(set(self.categories)) != len(self.categories):
+            raise ValueError("categories contain duplicates")
+        return self
+
+
+class ConfidenceGate(_Strict):
+    min: float = Field(ge=0.0, le=1.0)
+
+
+class OutputSpec(_Strict):
+    type: OutputType = "float"
+    range: Range | None = None
+    classes: list[Any] | None = None
+    confidence: ConfidenceGate | None = None
+    ood_max: float | None = Field(default=None, gt=0, description="max out-of-distribution score before the input is called OOD")
+
+
+class FallbackDefault(_Strict):
+    default: Any
+
+
+FallbackStep = Literal["rules", "abstain", "review"] | FallbackDefault
+
+
+class BreakerSettings(_Strict):
+    """Circuit breaker on a sliding window of calls.
+
+    Defaults follow resilience4j's: a 100-call window, open at a 50% failure rate once
+    at least 20 calls were seen (so a cold start's first errors do not trip it), wait
+    30 s before probing, and let 5 trial calls decide in half-open.
+    """
+
+    window: Literal["count", "time"] = "count"
+    window_size: int = Field(default=100, gt=0, description="calls (count window) or seconds (time window)")
+    failure_rate: float = Field(default=0.5, gt=0, le=1)
+    min_calls: int = Field(default=20, gt=0)
+    open_wait_s: float = Field(default=30.0, gt=0)
+    half_open_calls: int = Field(default=5, gt=0)
+    ood_rate: float | None = Field(default=None, gt=0, le=1)
+    low_confidence_rate: float | None = Field(default=None, gt=0, le=1)
+
+
+class RetryBudget(_Strict):
+    """Token bucket in the manner of gRPC retry throttling: each success refills
+    ``ratio`` of a token, each failure costs one; retries stop below half the bucket."""
+
+    ratio: float = Field(default=0.1, gt=0, le=1)
+    max_tokens: float = Field(default=10.0, gt=0)
+
+
+class RetrySettings(_Strict):
+    max_attempts: int = Field(default=2, ge=1, le=10)
+    retry_on: list[str] = Field(default_factory=lambda: ["TimeoutError", "ConnectionError"])
+    backoff_s: float = Field(default=0.02, ge=0)
+    max_backoff_s: float = Field(default=0.5, ge=0)
+    jitter: bool = True
+    budget: RetryBudget = Field(default_factory=RetryBudget)
+
+
+class BulkheadSettings(_Strict):
+    max_concurrent: int = Field(default=16, gt=0)
+    max_wait_ms: float = Field(default=5.0, ge=0)
+
+
+class GuardSettings(_Strict):
+    budget_ms: float | None = Field(default=None, gt=0, description="deadline for the whole call")
+    stages: dict[str, float] = Field(default_factory=dict, description="per-stage budgets in ms")
+    breaker: BreakerSettings | None = Field(default_factory=BreakerSettings)
+    retry: RetrySettings | None = None
+    bulkhead: BulkheadSettings | None = None
+    shadow_sample: float = Field(default=1.0, ge=0, le=1)
+    canary_share: float = Field(default=0.0, ge=0, le=1)
+    control_poll_s: float = Field(default=5.0, gt=0)
+
+
+class Owners(_Strict):
+    """Who hears about what (DESIGN.md failure 20): one owner per signal family."""
+
+    data: str | None = None
+    model: str | None = None
+    platform: str | None = None
+
+
+class SLO(_Strict):
+    name: str
+    metric: str
+    max: float | None = None
+    min: float | None = None
+    window: str = "1h"
+
+    @model_validator(mode="after")
+    def _bound(self) -> SLO:
+        if self.max is None and self.min is None:
+            raise ValueError(f"SLO {self.name!r} needs a max or a min")
+        return self
+
+
+class RuleCondition(_Strict):
+    kind: str
+    severity: Literal["critical", "warning"] = "critical"
+    feature: str | None = None
+
+
+class Rule(_Strict):
+    name: str
+    when: RuleCondition
+    action: Literal["alert", "fallback", "rollback", "review"]
+
+
+class CostSettings(_Strict):
+    per_call: float = Field(default=0.0, ge=0)
+    per_1k_input_tokens: float = Field(default=0.0, ge=0)
+    per_1k_output_tokens: float = Field(default=0.0, ge=0)
+    currency: str = "usd"
+
+
+class ServiceSpec(_Strict):
+    """A whole ``telltale.yaml``."""
+
+    service: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    owner: str
+    model_version: str = "unversioned"
+    previous_version: str | None = None
+    components: dict[str, str] = Field(default_factory=dict)
+    owners: Owners = Field(default_factory=Owners)
+    inputs: dict[str, InputField]
+    output: OutputSpec = Field(default_factory=OutputSpec)
+    fallback: list[FallbackStep] = Field(default_factory=list)
+    guard: GuardSettings = Field(default_factory=GuardSettings)
+    slos: list[SLO] = Field(default_factory=list)
+    rules: list[Rule] = Field(default_factory=list)
+    cost: CostSettings = Field(default_factory=CostSettings)
+    reference: str | None = Field(default=None, description="path of the reference profile, relative to the spec")
+    target: str | None = None
+    prediction: str | None = None
+
+    @field_validator("inputs")
+    @classmethod
+    def _some_inputs(cls, v: dict[str, InputField]) -> dict[str, InputField]:
+        if not v:
+            raise ValueError("a service needs at least one input field")
+        return v
+
+    @property
+    def required_fields(self) -> list[str]:
+        return [name for name, f in self.inputs.items() if f.required]
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(x)
