@@ -1,0 +1,1 @@
+"""The ``telltale`` command line (typer + rich)."""
