@@ -8,6 +8,7 @@ pass over the spec's fields and allocates nothing but the empty result.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -107,7 +108,7 @@ def _as_number(v: Any, code: int) -> float | None:
                 return datetime.fromisoformat(v).timestamp()
             except ValueError:
                 return None
-    if cls is not bool and isinstance(v, (int, float)):  # numpy scalars and other real numbers
+    if cls is not bool and isinstance(v, numbers.Real):  # numpy scalars and other real numbers
         f = float(v)
         return f if code != _INT or f.is_integer() else None
     return None

@@ -30,10 +30,7 @@ def readiness_problems(spec: ServiceSpec, source: str = "telltale.yaml", lines: 
     out: list[SpecProblem] = []
 
     def at(*path: Any) -> int | None:
-        for n in range(len(path), -1, -1):
-            if tuple(path[:n]) in lines:
-                return lines[tuple(path[:n])]
-        return None
+        return lines.get(tuple(path))  # a key that is absent has no line to point at
 
     for path in _blanks(data, ()):
         out.append(SpecProblem(source, at(*path), _dotted(path), f"is still blank ({BLANK}): a person must decide this before launch"))
