@@ -19,6 +19,10 @@ from telltale.types import Violation
 _FLOAT, _INT, _BOOL, _CATEGORY, _STRING, _TIMESTAMP = range(6)
 _CODES = {"float": _FLOAT, "int": _INT, "bool": _BOOL, "category": _CATEGORY, "string": _STRING, "timestamp": _TIMESTAMP}
 _NUMERIC = (_FLOAT, _INT, _TIMESTAMP)
+#: Fast-path classes: a value of the expected class inside the range passes at once.
+_FAST_REAL, _FAST_INT, _FAST_CATEGORY = 1, 2, 3
+_FAST = {_FLOAT: _FAST_REAL, _TIMESTAMP: _FAST_REAL, _INT: _FAST_INT, _CATEGORY: _FAST_CATEGORY}
+_MISSING = object()
 
 
 class Contract:
@@ -38,7 +42,8 @@ class Contract:
             lo = f.range.min if f.range and f.range.min is not None else -math.inf
             hi = f.range.max if f.range and f.range.max is not None else math.inf
             cats = frozenset(f.categories) if f.categories is not None else None
-            fields.append((name, _CODES[f.type], lo, hi, cats, f.nullable, f.required))
+            code = _CODES[f.type]
+            fields.append((name, code, _FAST.get(code, 0), lo, hi, cats, f.nullable, f.required))
         self._fields = tuple(fields)
         self._names = frozenset(spec.inputs)
         self._n = len(fields)
@@ -47,13 +52,24 @@ class Contract:
         """Return every violation of ``record``; an empty list means it is valid."""
         out: list[Violation] = []
         present = 0
-        for name, code, lo, hi, cats, nullable, required in self._fields:
-            if name not in record:
+        get = record.get
+        for name, code, fast, lo, hi, cats, nullable, required in self._fields:
+            v = get(name, _MISSING)
+            if v is _MISSING:
                 if not nullable:
                     out.append(Violation(name, "schema", "is missing", required))
                 continue
             present += 1
-            v = record[name]
+            # the common case, a valid value of the expected class, decided in one test
+            if fast == _FAST_REAL:
+                if (v.__class__ is float or v.__class__ is int) and lo <= v <= hi:
+                    continue
+            elif fast == _FAST_INT:
+                if v.__class__ is int and lo <= v <= hi:
+                    continue
+            elif fast == _FAST_CATEGORY:
+                if v.__class__ is str and (cats is None or v in cats):
+                    continue
             if v is None or (isinstance(v, float) and v != v):
                 if not nullable:
                     out.append(Violation(name, "nulls", "is null but the contract says it is not nullable", required))

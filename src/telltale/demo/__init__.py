@@ -1,0 +1,1 @@
+"""The worked example behind `telltale demo`, the examples and the end-to-end tests."""

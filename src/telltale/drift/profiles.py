@@ -1,0 +1,70 @@
+"""Drift between two :class:`telltale.profile.Profile` objects: what the server runs per window.
+
+Profiles hold sketches, not rows, so the statistics here are the sketch forms of the same
+ones the report computes exactly: Wasserstein from the KLL quantile functions, KS from
+the KLL CDFs (its p-value discounted by the sketches' rank error), PSI, JS and chi2 over
+reference-quantile bins and frequent-item counts. Multivariate drift needs joint rows
+and is not available from profiles: the report runs it on the raw data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telltale.drift.distribution import CategoricalDist, Dist, NumericDist
+from telltale.drift.feature import DriftResult, compare
+from telltale.spec.model import ServiceSpec
+from telltale.types import Finding, Window
+
+#: The column a profile keeps the model's output in when the spec names no prediction column.
+PREDICTION_COLUMN = "__prediction__"
+
+
+def column_profile_dist(col: Any, numeric: bool) -> Dist:
+    """A profile's column summary (``telltale.profile.column.ColumnProfile``) as a distribution."""
+    missing = int(col.nulls + col.missing)
+    if numeric:
+        s = col.numeric
+        if s is None or s.count == 0:
+            return NumericDist(n=0, missing=missing + int(col.inf), mean=float("nan"), std=float("nan"))
+        return NumericDist.from_sketch(s.kll, missing + int(col.inf), mean=s.mean, std=s.std)
+    c = col.categorical
+    if c is None or c.count == 0:
+        return CategoricalDist(counts={}, missing=missing)
+    items = c.items()
+    return CategoricalDist(counts=items, missing=missing, other=max(int(c.count) - sum(items.values()), 0), exact=c.exact)
+
+
+def drift_results(spec: ServiceSpec, current: Any, reference: Any) -> list[DriftResult]:
+    """Every per-field drift check between two profiles (those that passed too)."""
+    out: list[DriftResult] = []
+    cur_fields, ref_fields = current.fields, reference.fields
+    for name, f in spec.inputs.items():
+        if name not in cur_fields or name not in ref_fields or f.type == "string":
+            continue
+        rc, cc = ref_fields[name], cur_fields[name]
+        numeric = _numeric(rc, cc, f.type)
+        d = f.drift
+        out.append(compare(name, column_profile_dist(rc, numeric), column_profile_dist(cc, numeric),
+                           method=d.method if d else "auto", threshold=d.threshold if d else None))
+    for pred in dict.fromkeys([spec.prediction or PREDICTION_COLUMN, PREDICTION_COLUMN]):
+        if pred in cur_fields and pred in ref_fields:
+            rc, cc = ref_fields[pred], cur_fields[pred]
+            numeric = _numeric(rc, cc, "float" if spec.output.type in ("float", "int") else "category")
+            label = spec.prediction or PREDICTION_COLUMN
+            out.append(compare(label, column_profile_dist(rc, numeric), column_profile_dist(cc, numeric), kind="prediction_drift"))
+            break
+    return out
+
+
+def drift_findings(spec: ServiceSpec, current: Any, reference: Any, window: Window | None) -> list[Finding]:
+    """Drift and prediction-drift findings of ``current`` against ``reference`` (both Profiles)."""
+    if reference is None or current is None:
+        return []
+    return [f for r in drift_results(spec, current, reference) if (f := r.to_finding(window)) is not None]
+
+
+def _numeric(ref_col: Any, cur_col: Any, declared: str) -> bool:
+    if declared not in ("float", "int", "timestamp"):
+        return False
+    return ref_col.kind == "numeric" and cur_col.kind == "numeric"

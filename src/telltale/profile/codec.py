@@ -1,0 +1,94 @@
+"""Profile bytes: compact, versioned and safe to read from a shared store (no pickle).
+
+Layout: ``b"TTPF"``, then zlib of (4-byte big-endian header length, a JSON header with
+every count and scalar, then the sketches' own serialisations concatenated; the header
+gives each blob's offset and length).
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import zlib
+from typing import Any
+
+import numpy as np
+
+from telltale.profile.categorical import CategoricalSummary
+from telltale.profile.column import COUNTS as _COUNTS
+from telltale.profile.column import ColumnProfile
+from telltale.profile.hll import HLL
+from telltale.profile.numeric import NumericSummary
+
+MAGIC = b"TTPF"
+VERSION = 1
+
+
+def encode(profile: Any) -> bytes:
+    blobs: list[bytes] = []
+    offset = 0
+
+    def put(b: bytes) -> list[int]:
+        nonlocal offset
+        blobs.append(b)
+        ref = [offset, len(b)]
+        offset += len(b)
+        return ref
+
+    fields = {}
+    for name, col in profile.fields.items():
+        f: dict[str, Any] = {"declared": col.declared, **{k: getattr(col, k) for k in _COUNTS}}
+        if col.numeric is not None:
+            f["numeric"] = {**col.numeric.state(), "kll": put(bytes(col.numeric.kll.serialize()))}
+        if col.categorical is not None:
+            f["categorical"] = {"count": col.categorical.count, "sketch": put(col.categorical.to_bytes())}
+        f["distinct"] = [col.distinct.p, put(col.distinct.registers.tobytes())]
+        fields[name] = f
+    header = {
+        "v": VERSION,
+        "n": profile.n,
+        "sources": profile.sources,
+        "violations": [[fld, kind, c] for (fld, kind), c in profile.violations.items()],
+        "rows": [profile.rows.p, put(profile.rows.registers.tobytes())],
+        "fields": fields,
+    }
+    head = json.dumps(header, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    return MAGIC + zlib.compress(struct.pack(">I", len(head)) + head + b"".join(blobs), 6)
+
+
+def decode(data: bytes) -> Any:
+    from telltale.profile.profile import Profile
+
+    if not isinstance(data, (bytes, bytearray, memoryview)) or bytes(data[:4]) != MAGIC:
+        raise ValueError("not a telltale profile: the bytes do not start with the TTPF marker")
+    try:
+        body = zlib.decompress(bytes(data[4:]))
+        (hlen,) = struct.unpack(">I", body[:4])
+        header = json.loads(body[4:4 + hlen].decode("utf-8"))
+        base = 4 + hlen
+        if header.get("v") != VERSION:
+            raise ValueError(f"profile format version {header.get('v')!r}; this telltale reads version {VERSION}")
+
+        def get(ref: list[int]) -> bytes:
+            return body[base + ref[0]: base + ref[0] + ref[1]]
+
+        def hll(ref: list[int]) -> HLL:
+            return HLL(int(ref[0]), np.frombuffer(get(ref[1]), dtype=np.uint8).copy())
+
+        fields = {}
+        for name, f in header["fields"].items():
+            col = ColumnProfile(f["declared"])
+            for k in _COUNTS:
+                setattr(col, k, int(f.get(k, 0)))
+            if "numeric" in f:
+                col.numeric = NumericSummary.from_state(f["numeric"], get(f["numeric"]["kll"]))
+            if "categorical" in f:
+                col.categorical = CategoricalSummary.from_state(f["categorical"]["count"], get(f["categorical"]["sketch"]))
+            col.distinct = hll(f["distinct"])
+            fields[name] = col
+        violations = {(fld, kind): int(c) for fld, kind, c in header["violations"]}
+        return Profile(int(header["n"]), fields, {k: int(v) for k, v in header["sources"].items()}, violations, hll(header["rows"]))
+    except ValueError:
+        raise
+    except Exception as e:  # corrupt bytes surface as one clear error, not a random one
+        raise ValueError(f"not a readable telltale profile: {type(e).__name__}: {e}") from None

@@ -1,0 +1,219 @@
+"""The mergeable profile of a batch of records or columns (DESIGN.md, "Decisions").
+
+A profile is what monitors read instead of raw data: per-field summaries plus row-level
+counts. Profiles of disjoint batches merge into the profile of their union (exactly for
+counts, within the sketches' stated error for quantiles and distinct counts), so a
+window of any length is a merge of minute profiles and monitoring cost does not grow
+with traffic.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from telltale.profile.column import Bounds, ColumnProfile
+from telltale.profile.hashing import NULL_HASH, combine
+from telltale.profile.hll import HLL
+from telltale.profile.values import MISSING, split_values
+
+if TYPE_CHECKING:
+    from telltale.spec.model import ServiceSpec
+    from telltale.types import PredictionRecord
+
+#: Reserved column names for what is not an input. Inputs never start with "__".
+PREDICTION = "__prediction__"
+TARGET = "__target__"
+CONFIDENCE = "__confidence__"
+LATENCY = "__latency_ms__"
+COST = "__cost__"
+SEGMENT = "__segment__"
+RESERVED = frozenset({PREDICTION, TARGET, CONFIDENCE, LATENCY, COST, SEGMENT})
+
+#: Row-hash distinct counter precision: 16384 registers (0.8% error), because duplicate
+#: share is read as 1 - distinct/n and its noise is the sketch's error.
+ROW_HLL_P = 14
+
+
+class Profile:
+    """Summaries of ``n`` rows: ``fields`` (inputs plus reserved columns), decision
+    ``sources``, contract ``violations`` by (field, kind), and a distinct counter over
+    whole input rows for duplicate detection."""
+
+    __slots__ = ("n", "fields", "sources", "violations", "rows")
+
+    def __init__(self, n: int = 0, fields: dict[str, ColumnProfile] | None = None, sources: Mapping[str, int] | None = None,
+                 violations: Mapping[tuple[str, str], int] | None = None, rows: HLL | None = None) -> None:
+        self.n = n
+        self.fields: dict[str, ColumnProfile] = dict(fields or {})
+        self.sources: dict[str, int] = dict(sources or {})
+        self.violations: dict[tuple[str, str], int] = dict(violations or {})
+        self.rows = rows if rows is not None else HLL(ROW_HLL_P)
+
+    # -- reading -----------------------------------------------------------------------
+    @property
+    def inputs(self) -> dict[str, ColumnProfile]:
+        """The input fields only (no prediction, target, confidence, latency, cost)."""
+        return {k: v for k, v in self.fields.items() if k not in RESERVED}
+
+    @property
+    def distinct_rows(self) -> float:
+        return min(float(self.n), self.rows.estimate())
+
+    @property
+    def duplicate_share(self) -> float:
+        """Estimated share of rows whose inputs repeat an earlier row (0 when empty)."""
+        return max(0.0, 1.0 - self.distinct_rows / self.n) if self.n else 0.0
+
+    def __repr__(self) -> str:
+        return f"Profile(n={self.n}, fields={sorted(self.fields)})"
+
+    # -- building ----------------------------------------------------------------------
+    @classmethod
+    def from_records(cls, spec: ServiceSpec | None, records: Iterable[PredictionRecord]) -> Profile:
+        """Profile prediction records: inputs per spec field (plus unexpected ones), the
+        output as ``__prediction__``, confidence, latency, cost, sources and violations."""
+        recs = list(records)
+        n = len(recs)
+        declared = {k: f.type for k, f in spec.inputs.items()} if spec is not None else {}
+        bounds = _bounds(spec)
+        names = list(declared)
+        seen = set(names)
+        for r in recs:
+            for k in r.inputs:
+                if k not in seen:
+                    seen.add(k)
+                    names.append(k)
+        fields: dict[str, ColumnProfile] = {}
+        row_acc = np.zeros(n, dtype=np.uint64)
+        for name in sorted(names):
+            parts, hashes = split_values([r.inputs.get(name, MISSING) for r in recs], declared.get(name))
+            fields[name] = _column(declared.get(name), parts, bounds.get(name))
+            row_acc = combine(row_acc, hashes)
+        out_type = spec.output.type if spec is not None else None
+        extras: list[tuple[str, str | None, list[Any]]] = [
+            (PREDICTION, out_type, [r.output for r in recs]),
+            (CONFIDENCE, "float", [r.confidence for r in recs]),
+            (LATENCY, "float", [r.latency_ms for r in recs]),
+            (COST, "float", [r.cost for r in recs]),
+        ]
+        if any(r.segment is not None for r in recs):
+            extras.append((SEGMENT, "category", [r.segment for r in recs]))
+        for name, typ, vals in extras:
+            fields[name] = _column(typ, split_values(vals, typ)[0], bounds.get(name))
+        rows = HLL(ROW_HLL_P)
+        rows.update(row_acc)
+        sources = Counter(r.source for r in recs)
+        violations = Counter((v.field, v.kind) for r in recs for v in r.violations)
+        return cls(n, fields, sources, violations, rows)
+
+    @classmethod
+    def from_columns(cls, spec: ServiceSpec | None, columns: Any) -> Profile:
+        """Profile batch data: a mapping of name to NumPy/pyarrow/pandas column, a
+        pyarrow Table or a pandas DataFrame. Vectorised; spec inputs absent from the data
+        are profiled as missing in every row; ``spec.prediction`` and ``spec.target``
+        columns become ``__prediction__`` and ``__target__``."""
+        from telltale.profile.arrays import split_array
+
+        cols = _as_mapping(columns)
+        n = _common_length(cols)
+        declared = {k: f.type for k, f in spec.inputs.items()} if spec is not None else {}
+        bounds = _bounds(spec)
+        rename = {}
+        if spec is not None and spec.prediction:
+            rename[spec.prediction] = PREDICTION
+        if spec is not None and spec.target:
+            rename[spec.target] = TARGET
+        fields: dict[str, ColumnProfile] = {}
+        row_acc = np.zeros(n, dtype=np.uint64)
+        input_names = sorted(set(declared) | {k for k in cols if k not in rename and k not in RESERVED})
+        for name in input_names:
+            if name not in cols:
+                fields[name] = ColumnProfile.absent(declared.get(name), n, bounds.get(name))
+                row_acc = combine(row_acc, np.full(n, NULL_HASH, dtype=np.uint64))
+                continue
+            parts, hashes = split_array(cols[name], declared.get(name))
+            fields[name] = _column(declared.get(name), parts, bounds.get(name))
+            row_acc = combine(row_acc, hashes)
+        out_type = spec.output.type if spec is not None else None
+        for name, col in cols.items():
+            target = rename.get(name, name if name in RESERVED else None)
+            if target is not None:
+                typ = out_type if target == PREDICTION else None
+                fields[target] = _column(typ, split_array(col, typ)[0], bounds.get(target))
+        rows = HLL(ROW_HLL_P)
+        rows.update(row_acc)
+        return cls(n, fields, {}, {}, rows)
+
+    # -- combining ---------------------------------------------------------------------
+    def merge(self, other: Profile) -> Profile:
+        """The profile of both batches together; neither input changes."""
+        fields: dict[str, ColumnProfile] = {}
+        for name in list(self.fields) + [k for k in other.fields if k not in self.fields]:
+            a, b = self.fields.get(name), other.fields.get(name)
+            if a is None:
+                a = ColumnProfile.absent(b.declared, self.n)  # type: ignore[union-attr]
+            if b is None:
+                b = ColumnProfile.absent(a.declared, other.n)
+            fields[name] = a.merge(b)
+        return Profile(self.n + other.n, fields, Counter(self.sources) + Counter(other.sources),
+                       Counter(self.violations) + Counter(other.violations), self.rows.merge(other.rows))
+
+    @classmethod
+    def merge_all(cls, profiles: Iterable[Profile]) -> Profile | None:
+        out: Profile | None = None
+        for p in profiles:
+            out = p if out is None else out.merge(p)
+        return out
+
+    def to_bytes(self) -> bytes:
+        from telltale.profile.codec import encode
+
+        return encode(self)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Profile:
+        from telltale.profile.codec import decode
+
+        return decode(data)
+
+
+def _column(declared: str | None, parts: Any, bounds: Bounds | None = None) -> ColumnProfile:
+    col = ColumnProfile(declared, bounds)
+    col.add(parts)
+    return col
+
+
+def _bounds(spec: ServiceSpec | None) -> dict[str, Bounds]:
+    if spec is None:
+        return {}
+    out = {name: b for name, f in spec.inputs.items() if (b := Bounds.of(f)) is not None}
+    b = Bounds.of(spec.output)
+    if b is not None:
+        out[PREDICTION] = b
+    return out
+
+
+def _as_mapping(columns: Any) -> dict[str, Any]:
+    if hasattr(columns, "column_names") and hasattr(columns, "column"):  # pyarrow Table
+        return {name: columns.column(name) for name in columns.column_names}
+    if hasattr(columns, "columns") and hasattr(columns, "__getitem__") and hasattr(columns, "dtypes"):  # pandas
+        return {str(name): columns[name] for name in columns.columns}
+    if isinstance(columns, Mapping):
+        return {str(k): v for k, v in columns.items()}
+    raise TypeError(f"columns must be a mapping of name to array, a pyarrow Table or a pandas DataFrame, got {type(columns).__name__}")
+
+
+def _common_length(cols: dict[str, Any]) -> int:
+    n: int | None = None
+    first = ""
+    for name, col in cols.items():
+        m = len(col)
+        if n is None:
+            n, first = m, name
+        elif m != n:
+            raise ValueError(f"column {name!r} has {m} rows but column {first!r} has {n}; every column must have the same length")
+    return n or 0

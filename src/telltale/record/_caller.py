@@ -1,0 +1,71 @@
+"""The background recorder's helpers: the thread that calls the sink, and the exit hook.
+
+The sink is called on a thread of its own so that the writer can stop waiting for a
+call that hangs (``BackgroundRecorder``'s ``sink_timeout_s``) and go on spilling.
+"""
+
+from __future__ import annotations
+
+import atexit
+import queue
+import threading
+import weakref
+from dataclasses import dataclass
+from typing import Any
+
+from telltale.record.base import Sink, SinkResult
+from telltale.types import PredictionRecord
+
+
+@dataclass(slots=True)
+class Job:
+    records: list[PredictionRecord]
+    done: threading.Event
+    result: SinkResult | None = None
+    error: BaseException | None = None
+
+
+class SinkCaller:
+    """Calls ``sink.write`` on its own thread so the writer can stop waiting for it."""
+
+    def __init__(self, sink: Sink, name: str) -> None:
+        self._sink = sink
+        self._jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
+        self.busy = False
+        self._thread = threading.Thread(target=self._run, name=f"{name}-sink", daemon=True)
+        self._thread.start()
+
+    def start(self, records: list[PredictionRecord]) -> Job:
+        self.busy = True
+        job = Job(records, threading.Event())
+        self._jobs.put(job)
+        return job
+
+    def stop(self) -> None:
+        self._jobs.put(None)
+
+    def _run(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            try:
+                job.result = self._sink.write(job.records)
+            except BaseException as e:  # noqa: BLE001 (reported to the writer, which spills)
+                job.error = e
+            finally:
+                self.busy = False
+                job.done.set()
+
+
+def register_atexit(rec: Any) -> object:
+    """Close (and so flush or spill) at interpreter exit, without keeping ``rec`` alive."""
+    ref = weakref.ref(rec)
+
+    def _close_at_exit() -> None:
+        r = ref()
+        if r is not None:
+            r.close()
+
+    atexit.register(_close_at_exit)
+    return _close_at_exit

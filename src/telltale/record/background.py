@@ -1,0 +1,369 @@
+"""The background recorder: a bounded queue, a batching writer, a spill, and replay.
+
+``submit`` appends to a deque and returns: no lock, no I/O, no exception, about a
+microsecond. A writer thread takes batches off the queue and hands each to the sink on a
+second thread, so a sink that hangs holds up neither the caller nor the writer: while it
+waits, the writer keeps the queue below half full by spilling, and past ``sink_timeout_s``
+it gives up on the call, spills the batch and treats the sink as down. While the sink is
+down every batch goes to the spill, and the writer probes the sink with backoff by
+replaying the oldest spilled batch; when that succeeds it replays the rest, oldest first,
+in between live batches. Without a spill directory the records that cannot be written are
+dropped, and every drop is counted by reason (``RecorderStats.dropped``): a record is
+never lost silently.
+
+Delivery is at least once (a batch that timed out may still land, then be replayed), so
+the sink must store a record id once; the store and the server do.
+
+Retry timing runs on the real monotonic clock, not the injected one: it paces real I/O
+against a real destination. The injected clock only names spill segments.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import random
+import threading
+import time
+from collections import deque
+
+from telltale.clock import SYSTEM_CLOCK, Clock
+from telltale.record._caller import SinkCaller, register_atexit
+from telltale.record.base import RecorderStats, Sink
+from telltale.record.spill import SegmentReader, SpillFull, SpillLog, encode
+from telltale.types import PredictionRecord
+
+log = logging.getLogger("telltale.record")
+
+_now = time.monotonic  # real time for I/O pacing; see the module docstring
+_POLL_S = 0.02  # how often the writer looks at the queue while a sink call is out
+
+
+class BackgroundRecorder:
+    """Records in the background; spills to ``spill_dir`` while the sink is down.
+
+    ``max_queue`` bounds memory (records waiting for the writer); ``batch_size`` records
+    go to the sink per call, and a partial batch waits at most ``flush_interval_s``.
+    ``sink_timeout_s`` is how long one sink call may take before its batch is spilled.
+    A down sink is probed after ``probe_interval_s``, doubling up to
+    ``max_probe_interval_s`` while it stays down. ``spill_dir=None`` means no spill:
+    records that cannot be written are dropped and counted.
+    """
+
+    def __init__(
+        self,
+        sink: Sink,
+        *,
+        spill_dir: str | os.PathLike[str] | None = None,
+        max_queue: int = 100_000,
+        batch_size: int = 500,
+        flush_interval_s: float = 0.2,
+        sink_timeout_s: float = 10.0,
+        probe_interval_s: float = 0.5,
+        max_probe_interval_s: float = 30.0,
+        max_spill_bytes: int = 1 << 30,
+        max_segment_bytes: int = 16 << 20,
+        close_timeout_s: float = 5.0,
+        clock: Clock = SYSTEM_CLOCK,
+        name: str = "telltale-recorder",
+    ) -> None:
+        for pname, v in (("max_queue", max_queue), ("batch_size", batch_size)):
+            if not isinstance(v, int) or v < 1:
+                raise ValueError(f"BackgroundRecorder {pname} must be a positive int, got {v!r}")
+        for pname, f in (("flush_interval_s", flush_interval_s), ("sink_timeout_s", sink_timeout_s),
+                         ("probe_interval_s", probe_interval_s), ("max_probe_interval_s", max_probe_interval_s),
+                         ("close_timeout_s", close_timeout_s)):
+            if not f > 0:
+                raise ValueError(f"BackgroundRecorder {pname} must be > 0 seconds, got {f!r}")
+        if batch_size > max_queue:
+            raise ValueError(f"BackgroundRecorder batch_size ({batch_size}) must not exceed max_queue ({max_queue})")
+        self._sink = sink
+        self._q: deque[PredictionRecord] = deque()
+        self._max_queue = max_queue
+        self._batch_size = batch_size
+        self._high_water = max(batch_size, max_queue // 2)
+        self._flush_interval = flush_interval_s
+        self._sink_timeout = sink_timeout_s
+        self._probe_min = probe_interval_s
+        self._probe_max = max(probe_interval_s, max_probe_interval_s)
+        self._close_timeout = close_timeout_s
+        self._spill = (
+            SpillLog(spill_dir, max_segment_bytes=max_segment_bytes, max_spill_bytes=max_spill_bytes, clock=clock)
+            if spill_dir is not None else None
+        )
+        self.spill_dir = self._spill.directory if self._spill else None
+        # counters: written by the writer thread only, except _dropped (under _lock)
+        self._taken = self._written = self._spilled = self._replayed = self._replay_dropped = 0
+        self._dropped: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._sink_up = True
+        self._backoff = probe_interval_s
+        self._next_probe = 0.0
+        self._next_rescan = _now() + 30.0
+        self._reader: SegmentReader | None = None
+        self._open = True
+        self._closing = False
+        self._deadline = float("inf")  # set by close(): the writer stops trying the sink after it
+        self._flush_req = self._flush_done = 0
+        self._cv = threading.Condition()
+        self._wake = threading.Event()
+        self._caller = SinkCaller(sink, name)
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+        self._atexit = register_atexit(self)
+
+    # -- the hot path ------------------------------------------------------------------
+
+    def submit(self, record: PredictionRecord) -> None:
+        """Queue one record for writing; never blocks on I/O, never raises."""
+        q = self._q
+        if self._open and len(q) < self._max_queue:
+            q.append(record)
+            if len(q) >= self._batch_size and not self._wake.is_set():
+                self._wake.set()
+            return
+        try:
+            self._drop("queue_full" if self._open else "closed", 1)
+        except Exception:  # noqa: BLE001 (submit never raises)
+            pass
+
+    # -- caller-side control -------------------------------------------------------------
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until every record submitted before this call is stored or spilled."""
+        if not self._thread.is_alive():
+            return not self._q
+        with self._cv:
+            self._flush_req += 1
+            mine = self._flush_req
+            self._wake.set()
+            self._cv.wait_for(lambda: self._flush_done >= mine or not self._thread.is_alive(), timeout)
+            return self._flush_done >= mine
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until the queue is empty, nothing is left in the spill and the sink is up."""
+        end = _now() + timeout
+        while True:
+            s = self.stats
+            if s.queue_depth == 0 and s.spill_pending == 0 and s.sink_up and self.flush(max(0.0, end - _now())):
+                s = self.stats
+                if s.queue_depth == 0 and s.spill_pending == 0 and s.sink_up:
+                    return True
+            if _now() >= end:
+                return False
+            self._wake.set()
+            time.sleep(0.02)
+
+    def close(self, timeout: float | None = None) -> None:
+        """Write what is queued (for at most ``timeout`` s), spill the rest, stop the threads."""
+        with self._lock:
+            if not self._open:
+                return
+            self._open = False
+        t = self._close_timeout if timeout is None else timeout
+        self._deadline = _now() + t
+        self._closing = True
+        self._wake.set()
+        self._thread.join(t + 2.0)
+        self._caller.stop()
+        if self._atexit is not None:
+            atexit.unregister(self._atexit)
+            self._atexit = None
+
+    @property
+    def stats(self) -> RecorderStats:
+        with self._lock:
+            dropped = dict(self._dropped)
+        depth = len(self._q)
+        submit_drops = dropped.get("queue_full", 0) + dropped.get("closed", 0)
+        return RecorderStats(
+            queued=self._taken + depth + submit_drops,
+            written=self._written,
+            spilled=self._spilled,
+            replayed=self._replayed,
+            dropped=dropped,
+            replay_dropped=self._replay_dropped,
+            queue_depth=depth,
+            spill_pending=self._spill.pending if self._spill else 0,
+            spill_bytes=self._spill.bytes if self._spill else 0,
+            sink_up=self._sink_up,
+        )
+
+    # -- the writer thread -----------------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            try:
+                if self._closing:
+                    self._final()
+                    return
+                self._wake.clear()
+                if len(self._q) < self._batch_size and self._flush_req == self._flush_done:
+                    self._wake.wait(self._flush_interval)
+                req = self._flush_req
+                self._drain(len(self._q))
+                self._recover()
+                if req != self._flush_done:
+                    with self._cv:
+                        self._flush_done = req
+                        self._cv.notify_all()
+            except Exception:  # a bug here must not stop recording for good
+                log.exception("telltale: recorder writer loop failed; continuing")
+                time.sleep(0.05)
+
+    def _final(self) -> None:
+        """On close: write what is queued while time remains, spill the rest."""
+        try:
+            self._drain(len(self._q))
+            self._drain(len(self._q))  # records that slipped in while the flag was set
+            if self._reader is not None:
+                self._reader.close()
+                self._reader = None
+            if self._spill is not None:
+                self._spill.close()
+        finally:
+            with self._cv:
+                self._flush_done = self._flush_req
+                self._cv.notify_all()
+
+    def _take(self, n: int) -> list[PredictionRecord]:
+        q = self._q
+        batch = [q.popleft() for _ in range(min(n, len(q)))]
+        self._taken += len(batch)
+        return batch
+
+    def _drain(self, n: int) -> None:
+        while n > 0:
+            batch = self._take(min(n, self._batch_size))
+            if not batch:
+                return
+            n -= len(batch)
+            if not self._send_allowed() or not self._send(batch, replay=False):
+                self._spill_batch(batch, "no_spill")
+
+    def _send_allowed(self) -> bool:
+        if self._caller.busy or _now() >= self._deadline:
+            return False
+        return self._sink_up or _now() >= self._next_probe
+
+    def _send(self, records: list[PredictionRecord], *, replay: bool) -> bool:
+        """One sink call; True if it returned. Counts written/replayed and rejections."""
+        job = self._caller.start(records)
+        limit = min(_now() + self._sink_timeout, self._deadline)
+        while not job.done.wait(_POLL_S):
+            self._relieve_pressure()
+            if _now() >= limit:
+                self._mark_down(f"no answer within {self._sink_timeout:g} s (sink_timeout_s)")
+                return False
+        if job.error is not None:
+            self._mark_down(f"{type(job.error).__name__}: {job.error}")
+            return False
+        refused = job.result.rejected if job.result is not None else []
+        rejected = len(refused)
+        if rejected:
+            self._drop("rejected", rejected)
+            for rj in refused[:5]:
+                log.warning("telltale: destination rejected record %s (field %s): %s", rj.record_id, rj.field, rj.reason)
+        if replay:
+            self._replayed += len(records) - rejected
+            self._replay_dropped += rejected
+        else:
+            self._written += len(records) - rejected
+        if not self._sink_up:
+            log.warning("telltale: sink is back up; replaying %d spilled records", self._spill.pending if self._spill else 0)
+        self._sink_up = True
+        self._backoff = self._probe_min
+        return True
+
+    def _mark_down(self, why: str) -> None:
+        if self._sink_up:
+            log.warning("telltale: sink write failed (%s); spilling records and retrying in %.2g s", why, self._backoff)
+        else:
+            self._backoff = min(self._probe_max, self._backoff * 2)
+        self._sink_up = False
+        self._next_probe = _now() + self._backoff * random.uniform(0.8, 1.2)
+
+    def _spill_batch(self, batch: list[PredictionRecord], reason_without_spill: str) -> None:
+        if self._spill is None:
+            self._drop(reason_without_spill, len(batch))
+            return
+        try:
+            self._append(batch)
+        except Exception:  # noqa: BLE001 (every record is counted, whatever went wrong)
+            log.exception("telltale: spilling %d records failed unexpectedly; dropped (spill_error)", len(batch))
+            self._drop("spill_error", len(batch))
+
+    def _append(self, batch: list[PredictionRecord]) -> None:
+        if self._spill is None:
+            return
+        data, lines, bad = encode(batch)
+        if bad:
+            self._drop("unserializable", bad)
+        try:
+            self._spill.append(data, lines)
+        except SpillFull as e:
+            self._drop("spill_full", lines)
+            log.error("telltale: %s; dropped %d records (spill_full)", e, lines)
+            return
+        except OSError as e:
+            self._drop("spill_error", lines)
+            log.error("telltale: cannot write spill in %s (%s); dropped %d records (spill_error)", self._spill.directory, e, lines)
+            return
+        self._spilled += lines
+
+    def _relieve_pressure(self) -> None:
+        """While a sink call is out, keep the queue under half full by spilling."""
+        if self._spill is None:
+            return
+        while len(self._q) > self._high_water:
+            self._spill_batch(self._take(self._batch_size), "queue_full")
+
+    def _drop(self, reason: str, n: int) -> None:
+        with self._lock:
+            first = reason not in self._dropped
+            self._dropped[reason] = self._dropped.get(reason, 0) + n
+        if first:
+            log.error("telltale: recorder dropped %d records (reason %s); counted in stats.dropped and metrics", n, reason)
+
+    # -- replay --------------------------------------------------------------------------
+
+    def _recover(self) -> None:
+        """Replay spilled batches while the sink answers and the queue is quiet."""
+        spill = self._spill
+        if spill is None or self._caller.busy:
+            return
+        if self._sink_up and _now() >= self._next_rescan:
+            spill.rescan()
+            self._next_rescan = _now() + 30.0
+        if spill.active_lines and len(self._q) < self._batch_size and (
+            self._sink_up or (not spill.has_closed_segments and self._send_allowed())
+        ):
+            spill.rotate()  # our own spill becomes replayable (and, while down, the probe)
+        while spill.has_closed_segments and len(self._q) < self._batch_size and not self._closing:
+            if not self._send_allowed():
+                return
+            if self._reader is None:
+                self._reader = self._next_reader(spill)
+                if self._reader is None:
+                    return
+            batch = self._reader.read(self._batch_size)
+            if batch is None:
+                self._reader.finish()
+                self._reader = None
+                continue
+            if batch.records and not self._send(batch.records, replay=True):
+                self._reader.close()  # let go of the lock while the sink is down
+                self._reader = None
+                return
+            if batch.corrupt:
+                self._drop("spill_corrupt", batch.corrupt)
+                self._replay_dropped += batch.corrupt
+            self._reader.commit()
+
+    def _next_reader(self, spill: SpillLog) -> SegmentReader | None:
+        for path in spill.segments():
+            reader = spill.open_reader(path)
+            if reader is not None:
+                return reader
+        return None

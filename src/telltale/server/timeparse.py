@@ -1,0 +1,38 @@
+"""Times in query strings and on the command line: epoch seconds, ISO 8601, or ``-1h``."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+from fastapi import HTTPException
+
+_RELATIVE = re.compile(r"^-(\d+(?:\.\d+)?)([smhdw])$")
+_UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def to_epoch(text: str, now: float) -> float:
+    """``1767225600``, ``2026-01-01T00:00:00Z`` (naive means UTC) or ``-15m`` (before now)."""
+    t = text.strip()
+    m = _RELATIVE.match(t)
+    if m:
+        return now - float(m.group(1)) * _UNIT_S[m.group(2)]
+    try:
+        return float(t)
+    except ValueError:
+        pass
+    try:
+        dt = datetime.fromisoformat(t.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{text!r} is not a time; use epoch seconds, ISO 8601 (2026-01-01T00:00:00Z) or a span back from now (-1h, -30m, -7d)") from None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.timestamp()
+
+
+def parse_time(text: str, now: float, name: str) -> float:
+    """:func:`to_epoch` for a query parameter: a 422 naming the parameter when it is wrong."""
+    try:
+        return to_epoch(text, now)
+    except ValueError as e:
+        raise HTTPException(422, f"query parameter {name}: {e}") from None

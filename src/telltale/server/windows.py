@@ -1,0 +1,61 @@
+"""Findings per window from stored minute profiles: shared by the server and ``telltale findings``.
+
+Windows start on a minute boundary (profiles are per minute) and step by ``window_s``;
+each is the merge of its minute profiles, checked by ``telltale.checks.run_checks``
+against the service's reference profile. Windows without records are skipped.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from telltale.spec import ServiceSpec
+from telltale.store import Store
+from telltale.types import Finding, Window
+
+#: A request may ask for at most this many windows (a week of 5-minute windows is 2016).
+MAX_WINDOWS = 5000
+
+
+class ChecksUnavailable(RuntimeError):
+    """``telltale.checks`` is not importable (a partial install)."""
+
+
+@dataclass(frozen=True, slots=True)
+class WindowedFindings:
+    findings: list[Finding]
+    windows: int
+
+
+def findings_for(store: Store, project: str, spec: ServiceSpec, since: float, until: float, window_s: float) -> WindowedFindings:
+    """Run the checks over each window of [since, until); raise ValueError on a bad span."""
+    run_checks = _run_checks()
+    if not window_s >= 60:
+        raise ValueError(f"window must be at least 60 seconds (profiles are per minute), got {window_s}")
+    if not until > since:
+        raise ValueError(f"until ({until}) must be after since ({since})")
+    start = math.floor(since / 60) * 60
+    n = math.ceil((until - start) / window_s)
+    if n > MAX_WINDOWS:
+        raise ValueError(f"{n} windows of {window_s:g}s between since and until; the most is {MAX_WINDOWS}: use a larger window or a shorter span")
+    reference = store.get_reference(project, spec.service)
+    out: list[Finding] = []
+    used = 0
+    for i in range(n):
+        w0 = start + i * window_s
+        w1 = min(w0 + window_s, until)
+        profile = store.read_profile(project, spec.service, w0, w1)
+        if profile is None:
+            continue
+        used += 1
+        out.extend(run_checks(spec, profile, reference, Window.from_epoch(w0, w1)))
+    return WindowedFindings(out, used)
+
+
+def _run_checks():  # type: ignore[no-untyped-def]
+    try:
+        from telltale.checks import run_checks
+    except ImportError as e:
+        raise ChecksUnavailable(f"the checks are not available in this install ({e}); reinstall telltale") from e
+    return run_checks

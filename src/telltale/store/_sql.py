@@ -1,0 +1,29 @@
+"""Dialect-aware statements both engines understand: insert-or-ignore and upsert."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+
+def _insert(conn: Connection, table: sa.Table) -> Any:
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
+def insert_ignore(conn: Connection, table: sa.Table, keys: Sequence[str]) -> Any:
+    """``INSERT ... ON CONFLICT (keys) DO NOTHING`` for ``table``."""
+    return _insert(conn, table).on_conflict_do_nothing(index_elements=list(keys))
+
+
+def upsert(conn: Connection, table: sa.Table, keys: Sequence[str], values: Mapping[str, Any]) -> None:
+    """Insert ``values`` or, when a row with the same ``keys`` exists, overwrite the rest."""
+    stmt = _insert(conn, table).values(**values)
+    rest = {k: stmt.excluded[k] for k in values if k not in keys}
+    conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=rest))

@@ -1,0 +1,219 @@
+"""The store: one object over a SQLite file or a PostgreSQL database.
+
+Every method takes the project first and every query filters on it: the project is the
+unit of isolation a bearer token grants. Methods are thread-safe (each runs in its own
+transaction on a pooled connection).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from telltale.clock import SYSTEM_CLOCK, Clock
+from telltale.errors import StoreError
+from telltale.store import _records
+from telltale.store._sql import insert_ignore, upsert
+from telltale.store.engine import first_line, make_engine, migrate, read_tx, safe_url, write_tx
+from telltale.store.schema import controls, projects, references, services, tokens
+from telltale.types import PredictionRecord
+
+if TYPE_CHECKING:
+    from telltale.control import ControlState
+    from telltale.profile import Profile
+    from telltale.spec import ServiceSpec
+
+TOKEN_PREFIX = "tt_"
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    """What a batch write did: records newly stored, and records already there (or repeated)."""
+
+    inserted: int
+    duplicates: int
+
+
+class Store:
+    """Records, profiles, specs, tokens and control modes, scoped per project.
+
+    >>> store = Store.open("sqlite://")          # in-memory; use sqlite:///path for a file
+    >>> store.project_for_token(store.create_token("demo"))
+    'demo'
+    """
+
+    def __init__(self, engine: Engine, *, clock: Clock = SYSTEM_CLOCK, url: str = "") -> None:
+        self._engine = engine
+        self._clock = clock
+        self.url = url
+
+    @classmethod
+    def open(cls, url: str, *, clock: Clock = SYSTEM_CLOCK) -> Store:
+        """Connect, migrate to the newest schema, and return a store; StoreError if unreachable."""
+        engine = make_engine(url)
+        try:
+            migrate(engine)
+        except StoreError as e:
+            engine.dispose()
+            raise StoreError(f"cannot open the store at {safe_url(url)}: {first_line(e.__cause__ or e)}; check that the database is running and the URL is right") from e
+        return cls(engine, clock=clock, url=url)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    @property
+    def dialect(self) -> str:
+        return self._engine.dialect.name
+
+    def ping(self) -> None:
+        """Raise StoreError unless the database answers a trivial query."""
+        with read_tx(self._engine) as conn:
+            conn.execute(sa.text("SELECT 1"))
+
+    # projects and tokens -------------------------------------------------------------
+
+    def ensure_project(self, project: str) -> None:
+        _check_name("project", project)
+        with write_tx(self._engine) as conn:
+            self._ensure_project(conn, project)
+
+    def create_token(self, project: str) -> str:
+        """A new bearer token for ``project``; the plaintext is returned once and only its hash kept."""
+        _check_name("project", project)
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        with write_tx(self._engine) as conn:
+            self._ensure_project(conn, project)
+            conn.execute(tokens.insert().values(token_hash=_hash(token), project=project, created_at=self._clock.now()))
+        return token
+
+    def project_for_token(self, token: str | None) -> str | None:
+        if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+            return None
+        with read_tx(self._engine) as conn:
+            return conn.execute(sa.select(tokens.c.project).where(tokens.c.token_hash == _hash(token))).scalar_one_or_none()
+
+    def count_tokens(self, project: str) -> int:
+        with read_tx(self._engine) as conn:
+            q = sa.select(sa.func.count()).select_from(tokens).where(tokens.c.project == project)
+            return int(conn.execute(q).scalar_one())
+
+    # services ------------------------------------------------------------------------
+
+    def put_service(self, project: str, spec: ServiceSpec) -> None:
+        """Register ``spec`` under its service name, replacing any earlier version."""
+        with write_tx(self._engine) as conn:
+            self._ensure_project(conn, project)
+            upsert(conn, services, ("project", "name"), {
+                "project": project, "name": spec.service, "spec_json": spec.model_dump_json(), "updated_at": self._clock.now(),
+            })
+
+    def get_service(self, project: str, service: str) -> ServiceSpec | None:
+        with read_tx(self._engine) as conn:
+            return _spec_in(conn, project, service)
+
+    def list_services(self, project: str) -> list[ServiceSpec]:
+        q = sa.select(services.c.spec_json).where(services.c.project == project).order_by(services.c.name)
+        with read_tx(self._engine) as conn:
+            return [_parse_spec(t) for t in conn.execute(q).scalars()]
+
+    # predictions and profiles --------------------------------------------------------
+
+    def write_predictions(self, project: str, records: Sequence[PredictionRecord]) -> WriteResult:
+        """Store records not seen before (by id) and merge their profile into the minute rows.
+
+        Idempotent: writing the same records again inserts nothing and counts nothing twice.
+        """
+        if not records:
+            return WriteResult(0, 0)
+        with write_tx(self._engine) as conn:
+            inserted, dup = _records.insert_records(conn, project, records, lambda c, s: _spec_in(c, project, s))
+        return WriteResult(inserted, dup)
+
+    def read_predictions(self, project: str, service: str, since: float, until: float, limit: int = 1000) -> list[PredictionRecord]:
+        """Records of ``service`` with ``since <= ts < until``, oldest first, at most ``limit``."""
+        if limit < 0:
+            raise ValueError(f"limit must be >= 0, got {limit}")
+        with read_tx(self._engine) as conn:
+            return _records.read_records(conn, project, service, since, until, limit)
+
+    def count_predictions(self, project: str, service: str) -> int:
+        with read_tx(self._engine) as conn:
+            return _records.count_records(conn, project, service)
+
+    def read_profile(self, project: str, service: str, since: float, until: float, *, model_version: str | None = None) -> Profile | None:
+        """The merge of the minute profiles starting in [since, until); None when there are none."""
+        with read_tx(self._engine) as conn:
+            return _records.read_profile(conn, project, service, since, until, model_version)
+
+    def put_reference(self, project: str, service: str, profile: Profile) -> None:
+        with write_tx(self._engine) as conn:
+            upsert(conn, references, ("project", "service"), {
+                "project": project, "service": service, "data": profile.to_bytes(), "updated_at": self._clock.now(),
+            })
+
+    def get_reference(self, project: str, service: str) -> Profile | None:
+        q = sa.select(references.c.data).where(references.c.project == project, references.c.service == service)
+        with read_tx(self._engine) as conn:
+            blob = conn.execute(q).scalar_one_or_none()
+        if blob is None:
+            return None
+        from telltale.profile import Profile
+
+        return Profile.from_bytes(bytes(blob))
+
+    # control -------------------------------------------------------------------------
+
+    def set_control(self, project: str, service: str, state: ControlState) -> None:
+        from telltale.control import MODES
+
+        if state.mode not in MODES:
+            raise ValueError(f"control mode must be one of {', '.join(sorted(MODES))}, got {state.mode!r}")
+        with write_tx(self._engine) as conn:
+            upsert(conn, controls, ("project", "service"), {
+                "project": project, "service": service, "mode": state.mode, "reason": state.reason, "updated_at": state.updated_at,
+            })
+
+    def get_control(self, project: str, service: str) -> ControlState:
+        """The service's control mode; ``normal`` when none was ever set."""
+        from telltale.control import ControlState
+
+        c = controls.c
+        with read_tx(self._engine) as conn:
+            row = conn.execute(sa.select(c.mode, c.reason, c.updated_at).where(c.project == project, c.service == service)).one_or_none()
+        if row is None:
+            return ControlState()
+        return ControlState(mode=row.mode, reason=row.reason, updated_at=row.updated_at)
+
+    def _ensure_project(self, conn: Connection, project: str) -> None:
+        conn.execute(insert_ignore(conn, projects, ("name",)), [{"name": project, "created_at": self._clock.now()}])
+
+
+def _spec_in(conn: Connection, project: str, service: str) -> ServiceSpec | None:
+    q = sa.select(services.c.spec_json).where(services.c.project == project, services.c.name == service)
+    text = conn.execute(q).scalar_one_or_none()
+    return None if text is None else _parse_spec(text)
+
+
+@lru_cache(maxsize=256)
+def _parse_spec(text: str) -> ServiceSpec:
+    """Specs are immutable pydantic models, so one parsed copy per stored text is shared."""
+    from telltale.spec import ServiceSpec
+
+    return ServiceSpec.model_validate_json(text)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _check_name(what: str, name: str) -> None:
+    if not isinstance(name, str) or not name or len(name) > 64:
+        raise ValueError(f"{what} must be a non-empty string of at most 64 characters, got {name!r}")
+
