@@ -141,3 +141,23 @@ def test_a_few_odd_values_in_clean_data_are_only_a_warning(spec, reference):
 
 def test_cities_constant_matches_spec(spec):
     assert list(CITIES) == spec.inputs["city"].categories
+
+
+def test_prediction_is_held_to_the_output_contract(spec, reference):
+    data = make_rows(N, seed=2)
+    data["eta"] = data["eta"].astype(object)
+    data["eta"][: N // 2] = "n/a"  # half the predictions are strings
+    data["eta"][N // 2: N // 2 + 300] = 999.0  # and some numbers beyond output.range [0, 240]
+    findings = run_checks(spec, Profile.from_columns(spec, data), reference, None)
+    kinds = {(f.kind, f.feature): f for f in findings}
+    assert kinds[("type", "__prediction__")].severity == "critical"
+    assert "the prediction looks retyped" in kinds[("type", "__prediction__")].message
+    assert kinds[("range", "__prediction__")].value == pytest.approx(300 / (N - N // 2))
+
+
+def test_duplicates_without_a_reference_only_warn(spec):
+    data = make_rows(N, seed=2)
+    _duplicates(data, np.random.default_rng(3))
+    found = [f for f in run_checks(spec, Profile.from_columns(spec, data), None, None) if f.kind == "duplicates"]
+    assert [(f.severity, f.feature) for f in found] == [("warning", None)]
+    assert found[0].value == pytest.approx(0.5, abs=0.01)  # the second half only repeats rows of the first

@@ -145,3 +145,22 @@ def test_merge_law(spec, reference, name, faulty):
     assert key(a) == key(b)
     if faulty and name in ("unit", "range", "category", "nulls"):
         assert any(f.kind == name for f in a)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from telltale.types import PredictionRecord  # noqa: E402
+
+_VALUE = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=True, allow_infinity=True),
+                   st.sampled_from(["Lyon", "Rome", "bike", "", "12.5"]))
+_FIELDS = ["distance_km", "prep_time_s", "items", "tenure_days", "city", "vehicle", "rain_mm", "express", "surprise"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.dictionaries(st.sampled_from(_FIELDS), _VALUE), max_size=30), st.booleans())
+def test_any_records_give_valid_findings(spec, reference, inputs, with_reference):
+    """Whatever a window holds, every check returns well-formed, strict-JSON findings."""
+    recs = [PredictionRecord(id=str(i), service="shop", ts=0.0, inputs=d, output=1.0) for i, d in enumerate(inputs)]
+    profile = Profile.from_records(spec, recs)
+    _valid(run_checks(spec, profile, reference if with_reference else None, WINDOW))

@@ -27,8 +27,8 @@ T0 = 1_767_225_600.0
 TELLTALE = str(Path(sys.executable).with_name("telltale"))
 
 
-def run_serve(db: str, port: int, *extra: str) -> tuple[subprocess.Popen, str]:
-    """Start `telltale serve`, wait for /healthz, return the process and what it printed."""
+def run_serve(db: str, port: int, *extra: str) -> subprocess.Popen:
+    """Start `telltale serve` and wait until /healthz answers."""
     env = {**os.environ, "COLUMNS": "250", "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen([TELLTALE, "serve", "--db", db, "--port", str(port), *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
@@ -43,7 +43,7 @@ def run_serve(db: str, port: int, *extra: str) -> tuple[subprocess.Popen, str]:
             proc.kill()
             pytest.fail(f"telltale serve did not come up:\n{proc.stdout.read()}")
         time.sleep(0.05)
-    return proc, ""
+    return proc
 
 
 def stop(proc: subprocess.Popen) -> str:
@@ -60,7 +60,7 @@ def test_serve_prints_db_url_and_a_token_it_keeps(tmp_path: Path) -> None:
     db_file = tmp_path / "data" / "telltale.db"
     db = f"sqlite:///{db_file}"
     port = free_port()
-    proc, _ = run_serve(db, port, "--spec", str(EXAMPLE_SPEC))
+    proc = run_serve(db, port, "--spec", str(EXAMPLE_SPEC))
     try:
         page = httpx.get(f"http://127.0.0.1:{port}/")
         assert page.status_code == 200 and "<title>telltale</title>" in page.text
@@ -79,7 +79,7 @@ def test_serve_prints_db_url_and_a_token_it_keeps(tmp_path: Path) -> None:
     finally:
         store.close()
 
-    proc, _ = run_serve(db, port)  # a second start shows the same token again
+    proc = run_serve(db, port)  # a second start shows the same token again
     try:
         resp = httpx.get(f"http://127.0.0.1:{port}/v1/services", headers={"Authorization": f"Bearer {token}"})
         assert [s["service"] for s in resp.json()["services"]] == ["eta"]

@@ -1,7 +1,10 @@
 """One field's verdict: statistical and practical significance together, null share, methods."""
 
+import warnings
+
 import numpy as np
 import pytest
+from scipy.spatial.distance import jensenshannon
 from scipy.stats import chi2_contingency, ks_2samp, wasserstein_distance
 
 from telltale.drift import CategoricalDist, NumericDist, compare
@@ -39,7 +42,10 @@ def test_large_effect_on_tiny_sample_is_not_significant():
     r = compare("x", _num([1.0, 2, 3, 4, 5]), _num([1.5, 2.5, 3.5, 4.5, 5.5]))
     assert r.method == "ks"
     assert r.severity is None
-    assert r.p_value == pytest.approx(ks_2samp([1.0, 2, 3, 4, 5], [1.5, 2.5, 3.5, 4.5, 5.5], method="exact").pvalue)
+    with warnings.catch_warnings():  # SciPy says when it falls back from exact to asymptotic
+        warnings.simplefilter("ignore", RuntimeWarning)
+        expected = ks_2samp([1.0, 2, 3, 4, 5], [1.5, 2.5, 3.5, 4.5, 5.5], method="exact").pvalue
+    assert r.p_value == pytest.approx(expected)
 
 
 def test_small_samples_use_ks_and_flag_a_real_shift():
@@ -77,15 +83,17 @@ def test_infinities_count_as_missing():
     assert (d.n, d.missing) == (2, 3)
 
 
-def test_categorical_mix_shift_psi_and_chi2_gate():
+def test_categorical_mix_shift_js_default_psi_on_request_and_chi2_gate():
     rng = np.random.default_rng(5)
     ref = rng.choice(["a", "b", "c"], 20_000, p=[0.5, 0.3, 0.2])
     cur = rng.choice(["a", "b", "c"], 20_000, p=[0.3, 0.3, 0.4])
     r = compare("city", CategoricalDist.from_array(ref), CategoricalDist.from_array(cur))
-    assert r.method == "psi" and r.severity == "critical"
+    assert r.method == "js" and r.severity == "critical"
     counts_r = [np.sum(ref == k) for k in "abc"]
     counts_c = [np.sum(cur == k) for k in "abc"]
-    assert r.value == pytest.approx(psi(counts_r, counts_c), rel=1e-12)
+    assert r.value == pytest.approx(jensenshannon(counts_r, counts_c, base=2), rel=1e-10)
+    by_psi = compare("city", CategoricalDist.from_array(ref), CategoricalDist.from_array(cur), method="psi")
+    assert by_psi.value == pytest.approx(psi(counts_r, counts_c), rel=1e-12) and by_psi.severity == "critical"
     assert r.p_value == pytest.approx(chi2_contingency([counts_r, counts_c], correction=False).pvalue, abs=1e-300)
     assert "largest moves" in r.message
 
@@ -114,10 +122,20 @@ def test_spec_override_method_and_threshold():
     assert chi.value == pytest.approx(np.sqrt(chi2_contingency([r[r + c > 0], c[r + c > 0]], correction=False).statistic / (r.sum() + c.sum())))
 
 
+def test_large_category_losing_share_is_found():
+    # 40% -> 28%, spread over smaller categories: PSI reads 0.0995 (nothing), JS 0.11
+    ref = [40, 25, 15, 10, 6, 4]
+    cur = [28, 25, 15, 16, 10, 6]
+    mk = lambda shares: CategoricalDist(counts={str(i): s * 10_000 for i, s in enumerate(shares)}, missing=0)  # noqa: E731
+    assert psi(ref, cur) < 0.1
+    r = compare("c", mk(ref), mk(cur))
+    assert r.value == pytest.approx(jensenshannon(ref, cur, base=2)) and r.severity is not None
+
+
 def test_numeric_only_method_on_categorical_falls_back_to_default():
     ref = CategoricalDist.from_array(np.array(["a", "b"] * 1000, dtype=object))
     r = compare("c", ref, ref, method="wasserstein")
-    assert r.method == "psi" and r.severity is None
+    assert r.method == "js" and r.severity is None
 
 
 def test_unknown_method_and_bad_threshold_raise():

@@ -55,7 +55,7 @@ def test_faults_found_on_their_fields():
     assert set(found) == {("drift", "amount"), ("drift", "age"), ("drift", "city"), ("prediction_drift", "score")}
     assert all(f.severity == "critical" and f.window == window for f in found.values())
     assert found[("drift", "age")].statistic == "null_share_delta"
-    assert found[("drift", "city")].statistic == "psi"
+    assert found[("drift", "city")].statistic == "jensen_shannon"
 
 
 @pytest.mark.parametrize("field,numeric", [("amount", True), ("steady", True), ("city", False)])

@@ -114,3 +114,28 @@ def test_hung_model_fills_the_bulkhead_then_sheds_at_once(recorder):
     finally:
         release.set()
         g.close()
+
+
+def test_sync_model_under_apredict_with_a_budget_runs_on_a_worker(recorder):
+    release = threading.Event()
+    g = Guard(make_spec(guard={"budget_ms": 30}), lambda r: release.wait(10) and 3.0, rules, recorder=recorder)
+    try:
+        t0 = time.perf_counter()
+        d = asyncio.run(g.apredict(GOOD))
+        assert d.source == "rules" and (time.perf_counter() - t0) < 0.08
+        release.set()
+        assert _wait(lambda: len(recorder.records) == 1)
+        assert any(r.startswith("late model answer 3.0") for r in recorder.records[0].reasons)
+    finally:
+        release.set()
+        g.close()
+
+
+def test_a_closed_guard_still_answers_with_the_fallback(recorder):
+    g = Guard(make_spec(guard={"budget_ms": 30}), lambda r: 3.0, rules, recorder=recorder, shadow=lambda r: 1.0)
+    assert g.predict(GOOD).value == 3.0
+    g.close()
+    d = g.predict(GOOD)
+    assert d.source == "rules" and d.reasons[0].startswith("model v2 raised RuntimeError: guard is closed")
+    d = asyncio.run(g.apredict(GOOD))
+    assert d.source == "rules"

@@ -239,3 +239,48 @@ def test_import_does_not_pull_server_dependencies():
             "print(bad); sys.exit(1 if bad else 0)\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(__import__('pathlib').Path(__file__).parents[2]))
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_async_stage_and_async_retries(recorder):
+    clock = ManualClock()
+    calls = []
+
+    async def flaky(r):
+        calls.append(clock.monotonic())
+        if len(calls) == 1:
+            raise ConnectionError("reset")
+        return 4.0
+
+    spec = make_spec(guard={"retry": {"max_attempts": 2, "retry_on": ["ConnectionError"], "backoff_s": 0.01, "jitter": False}})
+    g = Guard(spec, flaky, rules, recorder=recorder, clock=clock)
+
+    async def main():
+        async with g.stage("fetch"):
+            clock.advance(0.005)
+        return await g.apredict(GOOD)
+
+    d = asyncio.run(main())
+    assert (d.value, d.source) == (4.0, "model")
+    assert d.stages["fetch"] == pytest.approx(5.0, abs=1e-3)
+    assert calls[1] - calls[0] == pytest.approx(0.01, abs=1e-6)  # backed off on the injected clock
+    assert g.stats.retries == 1
+
+
+def test_a_failing_recorder_never_fails_the_call():
+    class Broken:
+        def submit(self, r):
+            raise OSError("disk full")
+
+    g = Guard(make_spec(), eta_model, rules, recorder=Broken())
+    assert g.predict(GOOD).value == 16.0
+    assert g.stats.events["record_errors"] == 1 and g.last_record_error == "OSError: disk full"
+
+
+def test_a_call_that_raises_leaves_no_timing_behind(recorder):
+    clock = ManualClock()
+    g = Guard(make_spec(), None, rules, recorder=recorder, clock=clock)
+    with pytest.raises(TypeError, match="no model"):
+        g.predict(GOOD)
+    clock.advance(10)
+    d = g.wrap(eta_model)(GOOD)
+    assert d.latency_ms == 0.0  # not 10 s from the failed call's start

@@ -48,3 +48,12 @@ def test_hashes_agree_between_number_forms_and_separate_strings_from_numbers():
     assert hash_string("3") != hash_floats(np.array([3.0]))[0]
     assert len(set(hash_strings(["a", "ab", "ba", "", "é"]).tolist())) == 5
     assert hash_strings(["x"])[0] == hash_strings(np.array(["x", "y"], dtype=object))[0]
+
+
+def test_string_hashes_agree_between_lists_and_arrow_arrays():
+    import pyarrow as pa
+
+    words = ["a", "bb", "", "é", "x" * 300]
+    as_list = hash_strings(words)
+    assert np.array_equal(as_list, hash_strings(pa.array(words)))
+    assert np.array_equal(as_list[1:], hash_strings(pa.array(["zz", *words]).slice(2)))  # sliced arrays too

@@ -70,7 +70,7 @@ def test_submit_never_blocks_while_the_sink_hangs(tmp_path: Path, hanging_sink: 
 
 
 def test_without_a_spill_a_hung_sink_means_counted_drops(hanging_sink: HangingSink) -> None:
-    rec = BackgroundRecorder(hanging_sink, max_queue=1_000, batch_size=100, sink_timeout_s=0.2)
+    rec = BackgroundRecorder(hanging_sink, max_queue=1_000, batch_size=100, sink_timeout_s=2.0)
     for r in make_records(20_000):
         rec.submit(r)
     assert rec.flush(30.0)
@@ -231,7 +231,7 @@ def test_many_submitters_and_a_flaky_sink_still_store_every_record_exactly_once(
             return super().write(records)
 
     sink = FlakySink()
-    rec = BackgroundRecorder(sink, spill_dir=tmp_path / "spill", batch_size=50, max_queue=20_000,
+    rec = BackgroundRecorder(sink, spill_dir=tmp_path / "spill", batch_size=200, max_queue=20_000,
                              flush_interval_s=0.01, probe_interval_s=0.01, max_probe_interval_s=0.05)
     per_thread, threads = 5_000, 4
     batches = [make_records(per_thread, tag=f"t{k}") for k in range(threads)]
@@ -256,3 +256,39 @@ def test_many_submitters_and_a_flaky_sink_still_store_every_record_exactly_once(
     _accounted(rec)
     assert set(sink.by_id) == {r.id for b in batches for r in b}
     assert not list((tmp_path / "spill").glob("seg-*"))
+
+
+def test_a_forked_child_records_with_threads_of_its_own(sqlite_url: str, tmp_path: Path) -> None:
+    import os
+
+    from telltale.record import StoreSink
+    from telltale.store import Store
+
+    rec = BackgroundRecorder(StoreSink(sqlite_url, "default"), spill_dir=tmp_path / "spill", batch_size=100)
+    parent, child = make_records(300, tag="parent"), make_records(200, tag="child")
+    for r in parent[:150]:
+        rec.submit(r)
+    assert rec.flush(30.0)
+    pid = os.fork()
+    if pid == 0:  # the child: its recorder must write without the parent's threads
+        code = 1
+        try:
+            for r in child:
+                rec.submit(r)
+            rec.close(timeout=30.0)
+            s = rec.stats
+            code = 0 if (s.queued, s.written, s.dropped) == (200, 200, {}) else 3
+        finally:
+            os._exit(code)
+    for r in parent[150:]:
+        rec.submit(r)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    rec.close()
+    assert rec.stats.written == 300
+    store = Store.open(sqlite_url)
+    try:
+        ids = {r.id for r in store.read_predictions("default", "eta", 0, 2e9, limit=1_000)}
+    finally:
+        store.close()
+    assert ids == {r.id for r in parent + child}

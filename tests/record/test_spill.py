@@ -138,3 +138,14 @@ def test_records_spilled_by_a_process_killed_with_sigkill_are_replayed_by_the_ne
         assert not list(spill.glob("seg-*"))
     finally:
         store.close()
+
+
+def test_a_dead_processs_temporary_segment_is_cleaned_up_and_a_live_ones_kept(tmp_path: Path) -> None:
+    d = tmp_path / "s"
+    d.mkdir()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(dead.stdout)
+    (d / f".seg-00000000000000000001-{dead_pid}-000001.tmp").write_bytes(b"")
+    (d / f".seg-00000000000000000001-{os.getppid()}-000001.tmp").write_bytes(b"")
+    SpillLog(d)
+    assert sorted(p.name for p in d.iterdir()) == [f".seg-00000000000000000001-{os.getppid()}-000001.tmp"]

@@ -50,7 +50,7 @@ class ServerHandle:
         return self.log_path.read_text(errors="replace")
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Graceful shutdown (SIGTERM), then SIGKILL if it does not exit in time."""
+        """Graceful shutdown (SIGTERM), then SIGKILL if it does not exit in time; removes the log."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -58,9 +58,10 @@ class ServerHandle:
             except subprocess.TimeoutExpired:
                 self.kill()
         self._close_log()
+        self.log_path.unlink(missing_ok=True)
 
     def kill(self) -> None:
-        """SIGKILL: the process dies at once, mid-request if it was in one."""
+        """SIGKILL: the process dies at once, mid-request if it was in one (the log is kept)."""
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(10)
@@ -108,7 +109,9 @@ def start_server(
     while True:
         if proc.poll() is not None:
             handle._close_log()
-            raise RuntimeError(f"server exited with {proc.returncode} before it was ready:\n{handle.log()}")
+            log_text = handle.log()
+            handle.log_path.unlink(missing_ok=True)
+            raise RuntimeError(f"server exited with {proc.returncode} before it was ready:\n{log_text}")
         try:
             if httpx.get(handle.url + "/healthz", timeout=1.0).status_code == 200:
                 return handle
@@ -116,7 +119,9 @@ def start_server(
             pass
         if time.monotonic() > deadline:
             handle.kill()
-            raise RuntimeError(f"server not ready after {ready_timeout}s:\n{handle.log()}")
+            log_text = handle.log()
+            handle.log_path.unlink(missing_ok=True)
+            raise RuntimeError(f"server not ready after {ready_timeout}s:\n{log_text}")
         time.sleep(0.05)
 
 

@@ -117,3 +117,82 @@ def test_metrics_count_what_was_ingested(module_server: ServerHandle) -> None:
     assert samples[("telltale_violations_total", (("field", "city"), ("kind", "category"), svc))] == 2
     route = ("route", "/v1/services/{service}/predictions")
     assert samples[("telltale_http_requests_total", (("method", "POST"), route, ("status", "200")))] >= 2
+
+
+def test_metrics_export_in_process_recorders(sqlite_url: str) -> None:
+    from telltale.record import MemoryRecorder
+    from telltale.server import create_app
+    from telltale.store import Store
+    from telltale.types import PredictionRecord
+
+    recorder = MemoryRecorder()
+    for i in range(3):
+        recorder.submit(PredictionRecord(id=f"g{i}", service="eta", ts=T0, inputs={}))
+    recorder.close()
+    recorder.submit(PredictionRecord(id="late", service="eta", ts=T0, inputs={}))  # dropped: closed
+    store = Store.open(sqlite_url)
+    srv = ThreadServer(create_app(store, recorders={"guard": recorder}))
+    try:
+        text = httpx.get(srv.url + "/metrics").text
+    finally:
+        srv.stop()
+        store.close()
+    samples = {(s.name, tuple(sorted(s.labels.items()))): s.value for f in text_string_to_metric_families(text) for s in f.samples}
+    guard = ("recorder", "guard")
+    assert samples[("telltale_recorder_queued_total", (guard,))] == 4
+    assert samples[("telltale_recorder_written_total", (guard,))] == 3
+    assert samples[("telltale_recorder_dropped_total", (("reason", "closed"), guard))] == 1
+    assert samples[("telltale_recorder_queue_depth", (guard,))] == 0
+
+
+def test_reference_upload_feeds_drift_findings(module_server: ServerHandle, eta_spec) -> None:
+    import numpy as np
+
+    from telltale.profile import Profile
+    from telltale.types import PredictionRecord
+
+    rng = np.random.default_rng(3)
+    ref_rows = []
+    for i in range(2000):
+        inputs = eta_record(i, T0)["inputs"]
+        inputs["prep_time_s"] = float(rng.normal(900, 120))
+        ref_rows.append(PredictionRecord(id=str(i), service="d-eta", ts=T0, inputs=inputs))
+    reference = Profile.from_records(eta_spec, ref_rows)
+    with module_server.client() as c:
+        assert c.put("/v1/services/d-eta/spec", content=spec_text("d-eta")).status_code == 200
+        assert c.get("/v1/services/d-eta/reference").status_code == 404
+        bad = c.put("/v1/services/d-eta/reference", content=b"not a profile")
+        assert bad.status_code == 422 and "TTPF" in bad.json()["detail"]
+        put = c.put("/v1/services/d-eta/reference", content=reference.to_bytes(), headers={"content-type": "application/octet-stream"})
+        assert put.status_code == 200 and put.json()["rows"] == 2000 and "prep_time_s" in put.json()["fields"]
+        back = Profile.from_bytes(c.get("/v1/services/d-eta/reference").content)
+        assert back.n == 2000
+        assert back.fields["prep_time_s"].numeric.mean == pytest.approx(reference.fields["prep_time_s"].numeric.mean)
+
+        # Current traffic: prep_time_s moved up by 600 s (well inside its range, so only drift can tell).
+        current = []
+        for i in range(600):
+            r = eta_record(i, T0 + i % 300, prefix="d")
+            r["inputs"]["prep_time_s"] = float(rng.normal(1500, 120))
+            current.append(r)
+        assert c.post("/v1/services/d-eta/predictions", json={"records": current}).json()["accepted"] == 600
+        found = c.get("/v1/services/d-eta/findings", params={"since": T0, "until": T0 + 300}).json()["findings"]
+    drift = [f for f in found if f["kind"] == "drift" and f["feature"] == "prep_time_s"]
+    assert drift, found
+    assert not [f for f in found if f["kind"] in ("range", "unit")]
+
+
+def test_records_with_nan_from_an_in_process_guard_read_back_as_null(module_server: ServerHandle) -> None:
+    from telltale.store import Store
+    from telltale.types import PredictionRecord
+
+    store = Store.open(module_server.db_url)
+    try:
+        store.write_predictions("default", [PredictionRecord(id="nan-1", service="eta", ts=T0 - 100, inputs={"rain_mm": float("nan")}, output=float("inf"))])
+    finally:
+        store.close()
+    with module_server.client() as c:
+        resp = c.get("/v1/services/eta/predictions", params={"since": T0 - 101, "until": T0 - 99})
+    assert resp.status_code == 200
+    (r,) = resp.json()["records"]
+    assert r["inputs"] == {"rain_mm": None} and r["output"] is None

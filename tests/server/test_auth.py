@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import httpx
 import pytest
@@ -22,6 +21,8 @@ ROUTES = [
     ("GET", "/v1/services/{s}/findings", None),
     ("GET", "/v1/services/{s}/control", None),
     ("PUT", "/v1/services/{s}/control", {"mode": "fallback", "reason": "intruder"}),
+    ("GET", "/v1/services/{s}/reference", None),
+    ("PUT", "/v1/services/{s}/reference", None),
 ]
 
 

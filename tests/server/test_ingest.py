@@ -25,6 +25,9 @@ MALFORMED = [
     (lambda r: json.dumps({**r, "inputs": list(r["inputs"].values())}), "inputs"),
     (lambda r: json.dumps({**r, "latency_ms": "4ms"}), "latency_ms"),
     (lambda r: json.dumps([r]), None),
+    (lambda r: json.dumps({**r, "id": "r\x00nul"}), "id"),  # PostgreSQL text cannot hold NUL
+    (lambda r: json.dumps({**r, "id": "\ud800"}), "id"),  # a lone surrogate is not encodable
+    (lambda r: json.dumps({**r, "model_version": "v\x00"}), "model_version"),
 ]
 
 
@@ -87,8 +90,8 @@ def test_ten_thousand_records_with_one_percent_malformed(server, db_url: str) ->
     assert profile is not None and profile.n == n - 100  # the replay was not profiled twice
 
 
-def test_unknown_service_is_404_naming_how_to_register(server) -> None:
-    with server.client() as client:
+def test_unknown_service_is_404_naming_how_to_register(module_server) -> None:
+    with module_server.client() as client:
         resp = client.post("/v1/services/fraud/predictions", json={"records": []})
     assert resp.status_code == 404
     assert "'fraud' is not registered" in resp.json()["detail"]
@@ -99,15 +102,15 @@ def test_unknown_service_is_404_naming_how_to_register(server) -> None:
     ("body", "status"),
     [(b"{not json", 422), (b'{"records": 3}', 422), (b"[]", 422)],
 )
-def test_unusable_body_is_422_not_500(server, body: bytes, status: int) -> None:
-    with server.client() as client:
+def test_unusable_body_is_422_not_500(module_server, body: bytes, status: int) -> None:
+    with module_server.client() as client:
         resp = client.post("/v1/services/eta/predictions", content=body, headers={"content-type": "application/json"})
     assert resp.status_code == status
     assert "records" in resp.json()["detail"]
 
 
-def test_get_predictions_reads_back_a_window(server) -> None:
-    with server.client() as client:
+def test_get_predictions_reads_back_a_window(module_server) -> None:
+    with module_server.client() as client:
         records = [eta_record(i, T0 + i) for i in range(30)]
         assert client.post("/v1/services/eta/predictions", json={"records": records}).json()["accepted"] == 30
         resp = client.get("/v1/services/eta/predictions", params={"since": T0 + 10, "until": "2026-01-01T00:00:20Z", "limit": 5})
@@ -115,3 +118,41 @@ def test_get_predictions_reads_back_a_window(server) -> None:
         assert [r["id"] for r in resp.json()["records"]] == [f"r{i:06d}" for i in range(10, 15)]
         assert client.get("/v1/services/eta/predictions", params={"since": "last week"}).status_code == 422
         assert client.get("/v1/services/eta/predictions", params={"limit": 0}).status_code == 422
+
+
+def test_two_replicas_with_overlapping_concurrent_posts_store_each_record_once(db_url: str, server_factory, eta_spec_path) -> None:
+    """Two server processes on one database (replicas), four clients, every batch sent four times."""
+    import threading
+
+    a = server_factory(db_url, specs=[eta_spec_path])
+    b = server_factory(db_url, token=a.token)
+    records = [eta_record(i, T0 + (i % 120)) for i in range(2000)]
+    batches = [records[k:k + 100] for k in range(0, 2000, 100)]
+    statuses: list[int] = []
+    accepted: list[int] = []
+    lock = threading.Lock()
+
+    def client(k: int) -> None:
+        server = (a, b)[k % 2]
+        order = batches[k % 2::2] + batches[(k + 1) % 2::2]  # every batch, in an order of its own
+        with server.client() as c:
+            for batch in order[::-1] if k >= 2 else order:
+                resp = c.post("/v1/services/eta/predictions", json={"records": batch})
+                with lock:
+                    statuses.append(resp.status_code)
+                    accepted.append(resp.json()["accepted"] if resp.status_code == 200 else 0)
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert set(statuses) == {200} and len(statuses) == 80
+    assert sum(accepted) == 2000
+    store = Store.open(db_url)
+    try:
+        assert store.count_predictions("default", "eta") == 2000
+        profile = store.read_profile("default", "eta", T0, T0 + 120)
+    finally:
+        store.close()
+    assert profile.n == 2000 and profile.fields["items"].numeric.count == 2000

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import math
 
-from telltale.profile import RESERVED, ColumnProfile, Profile
-from telltale.spec.model import ServiceSpec
+from telltale.profile import ColumnProfile, Profile
 
 NUMERIC_TYPES = ("float", "int")
 
@@ -56,7 +55,3 @@ def z_excess(current: float, n: int, baseline: float, n_ref: int | None = None) 
 
 def input_column(profile: Profile | None, name: str) -> ColumnProfile | None:
     return profile.fields.get(name) if profile is not None else None
-
-
-def spec_inputs(spec: ServiceSpec) -> list[str]:
-    return [k for k in spec.inputs if k not in RESERVED]

@@ -6,8 +6,9 @@ costs nothing per window; the estimate's noise is the sketch's error (under 1% o
 Defaults, and why: against a reference, critical when the duplicate share is at least
 10 points higher and twice the reference's (a replayed or double-joined batch, which
 skews every other statistic), warning at 3 points and 1.5 times (4x the sketch's
-noise). Without a reference telltale cannot know how often rows repeat naturally, so it
-warns at 5% and calls 25% critical. Limitation: duplicates grow naturally with n when
+noise). Without a reference telltale cannot know how often rows repeat naturally (a
+service that re-scores the same order every minute repeats by design), so it only warns,
+from 10%. Limitation: duplicates grow naturally with n when
 rows are drawn from few distinct values; comparing windows far larger than the
 reference can then warn.
 """
@@ -22,8 +23,7 @@ from telltale.types import Finding, Window
 MIN_ROWS = 20
 REF_CRITICAL_EXCESS = 0.10
 REF_WARNING_EXCESS = 0.03
-NOREF_CRITICAL = 0.25
-NOREF_WARNING = 0.05
+NOREF_WARNING = 0.10
 
 
 def check(spec: ServiceSpec, current: Profile, reference: Profile | None, window: Window | None) -> list[Finding]:
@@ -41,9 +41,7 @@ def check(spec: ServiceSpec, current: Profile, reference: Profile | None, window
             return []
     else:
         against = "no reference"
-        if d >= NOREF_CRITICAL:
-            severity, threshold = "critical", NOREF_CRITICAL
-        elif d >= NOREF_WARNING:
+        if d >= NOREF_WARNING:
             severity, threshold = "warning", NOREF_WARNING
         else:
             return []

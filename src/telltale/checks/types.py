@@ -1,5 +1,6 @@
 """``type``: values of the wrong type for the spec (strings in a number field, numbers in
-a category, non-integers in an int, infinities), and whole fields retyped upstream.
+a category, non-integers in an int, infinities), and whole fields retyped upstream; the
+prediction is held to ``output.type`` the same way.
 
 Defaults, and why: critical from 5% of a field's values (at least 10, and twice the
 reference's share): each such value sends its record to the fallback, and a share that
@@ -9,7 +10,7 @@ size means the producer changed, not a stray row; warning from 0.1% (at least 3)
 from __future__ import annotations
 
 from telltale.checks._common import fmt, input_column, pct, z_excess
-from telltale.profile import ColumnProfile, Profile
+from telltale.profile import PREDICTION, ColumnProfile, Profile
 from telltale.spec.model import ServiceSpec
 from telltale.types import Finding, Window
 
@@ -27,7 +28,8 @@ def bad_values(col: ColumnProfile) -> int:
 
 def check(spec: ServiceSpec, current: Profile, reference: Profile | None, window: Window | None) -> list[Finding]:
     out: list[Finding] = []
-    for name, field in spec.inputs.items():
+    targets = [(name, field.type) for name, field in spec.inputs.items()] + [(PREDICTION, spec.output.type)]
+    for name, declared in targets:
         col = input_column(current, name)
         if col is None or col.count == 0:
             continue
@@ -47,12 +49,13 @@ def check(spec: ServiceSpec, current: Profile, reference: Profile | None, window
         else:
             continue
         what = _describe(col)
-        lead = f"{name} looks retyped upstream: {pct(share)} of its values are {what}" if share >= RETYPED_SHARE \
-            else f"{name} has {pct(share)} of values that are {what}"
+        label = "the prediction" if name == PREDICTION else name
+        lead = f"{label} looks retyped upstream: {pct(share)} of its values are {what}" if share >= RETYPED_SHARE \
+            else f"{label} has {pct(share)} of values that are {what}"
         out.append(Finding(
             kind="type", feature=name, severity=severity, statistic="type_mismatch_share", value=share,
             threshold=threshold, window=window,
-            message=f"{lead}, not {field.type} as the contract says ({bad} of {col.count}): "
+            message=f"{lead}, not {declared} as the contract says ({bad} of {col.count}): "
                     f"fix the producer, or change the field's type in the spec and the model",
         ))
     return out

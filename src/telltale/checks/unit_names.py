@@ -31,7 +31,7 @@ NAMES: dict[str, str] = {
     "ms": "milliseconds", "s": "seconds", "min": "minutes", "h": "hours", "days": "days", "weeks": "weeks",
     "months": "months", "years": "years", "mm": "millimetres", "cm": "centimetres", "m": "metres",
     "km": "kilometres", "miles": "miles", "ft": "feet", "g": "grams", "kg": "kilograms", "lb": "pounds",
-    "fraction": "a fraction", "pct": "percent", "bps": "basis points", "cents": "cents", "usd": "dollars",
+    "fraction": "a fraction", "pct": "a percentage", "bps": "basis points", "cents": "cents", "usd": "dollars",
     "eur": "euros", "bytes": "bytes", "kb": "kilobytes", "mb": "megabytes", "gb": "gigabytes",
 }
 

@@ -51,6 +51,7 @@ class _Candidate:
     factor: float
     unit: str | None  # the unit the values now look like, when the field's unit is known
     hint: str
+    group: int  # preference when several fit: 0 the field's own unit, 1 powers of ten, 2 others
 
 
 def check(spec: ServiceSpec, current: Profile, reference: Profile | None, window: Window | None) -> list[Finding]:
@@ -71,11 +72,12 @@ def _candidates(name: str, field: InputField) -> tuple[list[_Candidate], str | N
     unit = field.unit or unit_from_name(name)
     out: list[_Candidate] = []
     if unit is not None:
-        out += [_Candidate(k, v, NAMES.get(v, v)) for v, k in conversions(unit).items()]
+        out += [_Candidate(k, v, NAMES.get(v, v), 0) for v, k in conversions(unit).items()]
     known = [c.factor for c in out]
     for k, hint in generic_factors().items():
         if abs(math.log(k)) >= math.log(5) and not any(abs(math.log(k / f)) < LARGE_TOL for f in known):
-            out.append(_Candidate(k, None, hint))
+            power_of_ten = abs(math.log10(k) - round(math.log10(k))) < 1e-9
+            out.append(_Candidate(k, None, hint, 1 if power_of_ten else 2))
     return out, unit
 
 
@@ -118,11 +120,11 @@ def _whole_rescale(col: ColumnProfile, ref: ColumnProfile, cands: list[_Candidat
 
 
 def _match(k: float, cands: list[_Candidate]) -> tuple[_Candidate, float] | None:
-    best: tuple[float, _Candidate] | None = None
+    best: tuple[tuple[int, float], _Candidate] | None = None
     for c in cands:
         d = abs(math.log(k / c.factor))
-        if d <= _tol(c.factor) and (best is None or d < best[0]):
-            best = (d, c)
+        if d <= _tol(c.factor) and (best is None or (c.group, d) < best[0]):
+            best = ((c.group, d), c)
     return (best[1], k) if best is not None else None
 
 
@@ -154,7 +156,7 @@ def _rescaled_share(col: ColumnProfile, ref: ColumnProfile | None, field: InputF
         rq = ref.numeric.quantiles(TAIL_RANKS)
         spread = ref.numeric.quantile(0.9) - ref.numeric.quantile(0.1)
         spread = spread if spread > 0 else max(abs(float(rq[1])), 1e-12)
-    best: tuple[float, _Candidate] | None = None
+    best: tuple[tuple[int, float], _Candidate] | None = None
     for c in cands:
         if (c.factor > 1) != upward:
             continue
@@ -164,11 +166,10 @@ def _rescaled_share(col: ColumnProfile, ref: ColumnProfile | None, field: InputF
             ok = dev <= TAIL_MATCH
         else:
             inside = all((lo is None or b >= lo) and (hi is None or b <= hi) for b in back)
-            far = float(tail[0]) >= 2 * hi if upward and hi is not None and hi > 0 else (upward or lo is None or lo <= 0 or float(tail[-1]) <= lo / 2)
-            dev = abs(math.log(c.factor))  # prefer the smallest factor that explains the values
-            ok = inside and far
-        if ok and (best is None or dev < best[0]):
-            best = (dev, c)
+            dev = abs(math.log(c.factor))  # within a group, the smallest factor that explains the values
+            ok = inside and _far_out(tail, lo, hi, upward)
+        if ok and (best is None or (c.group, dev) < best[0]):
+            best = ((c.group, dev), c)
     if best is None:
         return None
     if ref is not None and ref.numeric is not None and ref.numeric.count:
@@ -176,6 +177,15 @@ def _rescaled_share(col: ColumnProfile, ref: ColumnProfile | None, field: InputF
         if math.isfinite(ratio) and ratio > 0:
             return best[1], ratio, share
     return best[1], best[1].factor, share  # against a range there is no better estimate than the factor
+
+
+def _far_out(tail: np.ndarray, lo: float | None, hi: float | None, upward: bool) -> bool:
+    """Against a range alone, rescaled values sit far outside it: the lower tail quartile
+    at least twice the maximum (or the upper one at most half the minimum). A 1.5x or
+    1.9x stretch past the edge is then never taken for a unit."""
+    if upward:
+        return hi is not None and hi > 0 and float(tail[0]) >= 2 * hi
+    return lo is not None and lo > 0 and float(tail[-1]) <= lo / 2
 
 
 def _finding(name: str, unit: str | None, col: ColumnProfile, ref: ColumnProfile | None, field: InputField,

@@ -8,6 +8,7 @@ C++), so ten million rows never become ten million Python objects.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,11 +38,37 @@ class DriftReport:
         return out
 
 
-def column_dist(values: Any, numeric: bool) -> Dist:
-    """One column as a distribution: numeric (NaN, null and inf missing) or categorical."""
-    if numeric:
-        return NumericDist.from_array(_to_float(values))
-    return CategoricalDist.from_array(values)
+#: Above this many values a side, numeric drift is measured on a seeded uniform sample of
+#: this size (missing values are still counted on every row). The sampling error of W1 is
+#: then about 0.005 sd, a tenth of the warning threshold, and of KS D about 0.004;
+#: sorting ten million values per column would cost seconds and change no verdict.
+EXACT_MAX_VALUES = 100_000
+
+
+def column_dist(values: Any, numeric: bool, *, sample: np.ndarray | None = None) -> Dist:
+    """One column as a distribution: numeric (NaN, null and inf missing) or categorical.
+
+    ``sample`` (row indices) limits the numeric values sorted to those rows; the missing
+    share is still counted on every row and carried over to the sample's size.
+    """
+    if not numeric:
+        return CategoricalDist.from_array(values)
+    x = as_float_array(values)
+    if sample is None or sample.size >= x.size:
+        return NumericDist.from_array(x)
+    missing_share = float(np.count_nonzero(~np.isfinite(x))) / x.size if x.size else 0.0
+    d = NumericDist.from_array(x[sample])
+    total = d.n + d.missing
+    missing = int(round(missing_share * total))
+    kept = d.sorted_values if d.sorted_values is not None else np.empty(0)
+    return NumericDist(n=kept.size, missing=missing, mean=d.mean, std=d.std, sorted_values=kept)
+
+
+def sample_rows(n: int, max_rows: int = EXACT_MAX_VALUES, seed: int = 0) -> np.ndarray | None:
+    """Sorted indices of a seeded uniform sample of about ``max_rows`` of ``n`` rows (None: all)."""
+    if n <= max_rows:
+        return None
+    return np.flatnonzero(np.random.default_rng(seed).random(n) < max_rows / n)
 
 
 def is_numeric_column(values: Any) -> bool:
@@ -66,11 +93,20 @@ def drift_columns(
     results: list[DriftResult] = []
     skipped: dict[str, str] = {}
     plan = _plan(reference, current, spec, skipped)
-    for name, (numeric, kind, method, threshold) in plan.items():
+    rows_ref = sample_rows(_rows(reference))
+    rows_cur = sample_rows(_rows(current), seed=1)
+
+    def one(item: tuple[str, tuple[bool, str, str, float | None]]) -> DriftResult:
+        name, (numeric, kind, method, threshold) = item
         if progress:
             progress(name)
-        ref, cur = column_dist(reference[name], numeric), column_dist(current[name], numeric)
-        results.append(compare(name, ref, cur, method=method, threshold=threshold, kind=kind))
+        ref = column_dist(reference[name], numeric, sample=rows_ref)
+        cur = column_dist(current[name], numeric, sample=rows_cur)
+        return compare(name, ref, cur, method=method, threshold=threshold, kind=kind)
+
+    # Sorting and merging release the GIL: two threads use both cores of a small machine.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results.extend(pool.map(one, plan.items()))
     mv = None
     inputs = [n for n, (_, kind, _, _) in plan.items() if kind == "drift"]
     if multivariate and inputs:
@@ -105,7 +141,12 @@ def _plan(reference: Mapping[str, Any], current: Mapping[str, Any], spec: Servic
     return plan
 
 
-def _to_float(values: Any) -> np.ndarray:
+def _rows(columns: Mapping[str, Any]) -> int:
+    return len(next(iter(columns.values()))) if columns else 0
+
+
+def as_float_array(values: Any) -> np.ndarray:
+    """A numeric column as float64 with NaN for null (timestamps as epoch integers)."""
     import pyarrow as pa
 
     if isinstance(values, (pa.Array, pa.ChunkedArray)):

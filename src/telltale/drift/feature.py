@@ -15,12 +15,13 @@ import numpy as np
 from telltale.drift.chi2 import chi2_homogeneity
 from telltale.drift.distribution import QUANTILE_GRID, CategoricalDist, Dist, NumericDist
 from telltale.drift.divergence import jensen_shannon
+from telltale.drift.ecdf import ks_and_wasserstein
 from telltale.drift.ks import EXACT_MAX_PRODUCT, ks_2samp, ks_from_cdfs, ks_pvalue
 from telltale.drift.methods import (
     ALPHA, NULL_SHARE_CRITICAL, NULL_SHARE_WARNING, Method, choose_method, severity, thresholds,
 )
 from telltale.drift.psi import psi
-from telltale.drift.wasserstein import reference_scale, wasserstein, wasserstein_from_quantiles
+from telltale.drift.wasserstein import reference_scale, wasserstein_from_quantiles
 from telltale.types import Finding, Severity, Window
 
 #: Equal-frequency bins over the reference for PSI, JS and chi2 on numeric fields. Twenty
@@ -86,14 +87,14 @@ def _effect(m: Method, ref: Dist, cur: Dist) -> tuple[float, float | None]:
         ref, cur = cast(NumericDist, ref), cast(NumericDist, cur)
         if ref.n == 0 or cur.n == 0:
             return float("nan"), None
-        d, err = _ks_d(ref, cur)
+        d, err, w = _ks_w(ref, cur)
         if err == 0.0 and ref.n * cur.n <= EXACT_MAX_PRODUCT:
             p = ks_2samp(ref.sorted_values, cur.sorted_values)[1]
         else:
             p = ks_pvalue(max(d - err, 0.0), ref.n, cur.n)
         if m.name == "ks":
             return d, p
-        return _wasserstein(ref, cur) / reference_scale(ref.std, ref.mean), p
+        return w / reference_scale(ref.std, ref.mean), p
     r, c = bin_counts(ref, cur)
     test = chi2_homogeneity(r, c)
     if m.name == "psi":
@@ -103,20 +104,16 @@ def _effect(m: Method, ref: Dist, cur: Dist) -> tuple[float, float | None]:
     return test.cramers_v, test.pvalue
 
 
-def _ks_d(ref: NumericDist, cur: NumericDist) -> tuple[float, float]:
-    """KS D, and the error a sketch may add to it (so the p-value stays honest)."""
+def _ks_w(ref: NumericDist, cur: NumericDist) -> tuple[float, float, float]:
+    """KS D, the error a sketch may add to D (so the p-value stays honest), and W1."""
     if ref.sorted_values is not None and cur.sorted_values is not None:
-        pts = np.concatenate([ref.sorted_values, cur.sorted_values])
-        return ks_from_cdfs(ref.cdf(pts), cur.cdf(pts)), 0.0
-    pts = np.unique(np.concatenate([ref.quantiles(np.asarray(QUANTILE_GRID)), cur.quantiles(np.asarray(QUANTILE_GRID))]))
-    return ks_from_cdfs(ref.cdf(pts), cur.cdf(pts)), ref.rank_error + cur.rank_error
-
-
-def _wasserstein(ref: NumericDist, cur: NumericDist) -> float:
-    if ref.sorted_values is not None and cur.sorted_values is not None:
-        return wasserstein(ref.sorted_values, cur.sorted_values, assume_sorted=True)
+        d, w = ks_and_wasserstein(ref.sorted_values, cur.sorted_values)
+        return d, 0.0, w
     grid = np.asarray(QUANTILE_GRID)
-    return wasserstein_from_quantiles(ref.quantiles(grid), cur.quantiles(grid))
+    rq, cq = ref.quantiles(grid), cur.quantiles(grid)
+    pts = np.unique(np.concatenate([rq, cq]))
+    d = ks_from_cdfs(ref.cdf(pts), cur.cdf(pts))
+    return d, ref.rank_error + cur.rank_error, wasserstein_from_quantiles(rq, cq)
 
 
 def bin_counts(ref: Dist, cur: Dist) -> tuple[np.ndarray, np.ndarray]:

@@ -12,18 +12,13 @@ from numpy.typing import ArrayLike
 from scipy.stats import kstwo
 
 
-def ks_statistic(reference: ArrayLike, current: ArrayLike, *, assume_sorted: bool = False) -> float:
+def ks_statistic(reference: ArrayLike, current: ArrayLike) -> float:
     """Exact D of two samples; nan if either is empty."""
-    u = np.asarray(reference, dtype=np.float64)
-    v = np.asarray(current, dtype=np.float64)
-    if u.size == 0 or v.size == 0:
-        return float("nan")
-    if not assume_sorted:
-        u, v = np.sort(u), np.sort(v)
-    allv = np.concatenate([u, v])
-    f = np.searchsorted(u, allv, side="right") / u.size
-    g = np.searchsorted(v, allv, side="right") / v.size
-    return float(np.max(np.abs(f - g)))
+    from telltale.drift.ecdf import ks_and_wasserstein
+
+    u = np.sort(np.asarray(reference, dtype=np.float64))
+    v = np.sort(np.asarray(current, dtype=np.float64))
+    return ks_and_wasserstein(u, v)[0]
 
 
 def ks_pvalue(d: float, n_reference: int, n_current: int) -> float:

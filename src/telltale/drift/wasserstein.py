@@ -13,20 +13,13 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 
-def wasserstein(reference: ArrayLike, current: ArrayLike, *, assume_sorted: bool = False) -> float:
+def wasserstein(reference: ArrayLike, current: ArrayLike) -> float:
     """Exact W1 of two samples (the integral of |F - G|); nan if either is empty."""
-    u = np.asarray(reference, dtype=np.float64)
-    v = np.asarray(current, dtype=np.float64)
-    if u.size == 0 or v.size == 0:
-        return float("nan")
-    if not assume_sorted:
-        u, v = np.sort(u), np.sort(v)
-    allv = np.concatenate([u, v])
-    allv.sort(kind="mergesort")
-    deltas = np.diff(allv)
-    f = np.searchsorted(u, allv[:-1], side="right") / u.size
-    g = np.searchsorted(v, allv[:-1], side="right") / v.size
-    return float(np.sum(np.abs(f - g) * deltas))
+    from telltale.drift.ecdf import ks_and_wasserstein
+
+    u = np.sort(np.asarray(reference, dtype=np.float64))
+    v = np.sort(np.asarray(current, dtype=np.float64))
+    return ks_and_wasserstein(u, v)[1]
 
 
 def wasserstein_from_quantiles(reference_q: ArrayLike, current_q: ArrayLike) -> float:

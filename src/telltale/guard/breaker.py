@@ -96,9 +96,10 @@ class CircuitBreaker:
         with self._lock:
             if self.state is CLOSED:
                 self._add(outcome)
-                reason = self._trip_reason()
-                if reason:
-                    self._open(reason)
+                if (self._fail or self._ood or self._lowc) and self._n >= self._min_calls:
+                    reason = self._trip_reason()
+                    if reason:
+                        self._open(reason)
             elif self.state is HALF_OPEN and self._trial_done < self._trial_issued:
                 self._trial_done += 1
                 if outcome & FAILURE:
@@ -122,7 +123,8 @@ class CircuitBreaker:
 
     # -- window -------------------------------------------------------------------------
     def _reset_window(self) -> None:
-        self._ring: deque[tuple[float, int]] = deque()
+        # count window: outcomes only, the deque drops the oldest; time window: (time, outcome)
+        self._ring: deque = deque() if self._time_window else deque(maxlen=self._size)
         self._n = self._fail = self._ood = self._lowc = 0
 
     def _add(self, outcome: int) -> None:
@@ -134,9 +136,9 @@ class CircuitBreaker:
             while ring and ring[0][0] <= horizon:
                 self._drop(ring.popleft()[1])
         else:
-            ring.append((0.0, outcome))
-            if len(ring) > self._size:
-                self._drop(ring.popleft()[1])
+            if len(ring) == self._size and ring[0]:
+                self._drop(ring[0])
+            ring.append(outcome)
         self._n = len(ring)
         if outcome:
             self._fail += outcome & FAILURE

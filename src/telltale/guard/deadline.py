@@ -39,12 +39,6 @@ class WorkerPool:
                 pool = self._pool
         return pool.submit(fn, *args)
 
-    @property
-    def executor(self) -> ThreadPoolExecutor:
-        if self._pool is None:
-            self.submit(lambda: None).result()
-        return self._pool  # type: ignore[return-value]
-
     def shutdown(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)

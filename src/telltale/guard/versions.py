@@ -99,7 +99,12 @@ class ShadowRunner:
                 self.skipped += 1
                 return
             self.pending += 1
-        self._pool.submit(self._run, call_id, inputs, primary, primary_source)
+        try:
+            self._pool.submit(self._run, call_id, inputs, primary, primary_source)
+        except RuntimeError:  # closed: the shadow is best effort, the caller never notices
+            with self._lock:
+                self.pending -= 1
+                self.skipped += 1
 
     def _run(self, call_id: str, inputs: Mapping[str, Any], primary: Any, primary_source: str) -> None:
         clock = self._clock

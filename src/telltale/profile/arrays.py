@@ -108,7 +108,7 @@ def _strings(a: pa.Array) -> tuple[Parts, np.ndarray]:
     enc = pc.dictionary_encode(a)
     if isinstance(enc, pa.ChunkedArray):
         enc = enc.combine_chunks()
-    uniques = enc.dictionary.to_pylist()
+    uniques = enc.dictionary  # stays an Arrow array: no Python string per distinct value
     idx = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
     valid = idx >= 0
     counts = np.bincount(idx[valid], minlength=len(uniques)).astype(np.int64)

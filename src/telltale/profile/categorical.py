@@ -7,11 +7,15 @@ hitters with a stated error; category sets in specs are far below that.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from datasketches import frequent_items_error_type, frequent_strings_sketch
 
 #: 2**10 map slots: 768 exactly-counted items, a few KB serialised.
 LG_MAX_K = 10
+#: At most this many distinct values of one batch are fed to the sketch (4x its capacity).
+FEED_LIMIT = 3072
 
 
 class CategoricalSummary:
@@ -23,11 +27,24 @@ class CategoricalSummary:
         self.count = 0
         self.sketch = frequent_strings_sketch(LG_MAX_K)
 
-    def update(self, values: list[str] | np.ndarray, counts: np.ndarray | None = None) -> None:
-        """Add distinct ``values`` with their ``counts`` (each value once if counts is None)."""
+    def update(self, values: Any, counts: np.ndarray | None = None) -> None:
+        """Add distinct ``values`` (a list or a pyarrow string array) with their
+        ``counts`` (each value once if counts is None).
+
+        Only the FEED_LIMIT most frequent values reach the sketch: it keeps at most 768
+        anyway, and a 10-million-value ID column must not become 10 million Python
+        strings. Skipped values are each rarer than every value fed, which is within the
+        sketch's own error for them; ``count`` stays exact."""
         if counts is None:
             counts = np.ones(len(values), dtype=np.int64)
-        for v, c in zip(values, counts.tolist()):
+        counts = np.asarray(counts, dtype=np.int64)
+        if len(values) > FEED_LIMIT:
+            top = np.argpartition(-counts, FEED_LIMIT)[:FEED_LIMIT]
+            chosen = values.take(top).to_pylist() if hasattr(values, "take") else [values[i] for i in top.tolist()]
+            pairs = zip(chosen, counts[top].tolist())
+        else:
+            pairs = zip(values.to_pylist() if hasattr(values, "to_pylist") else values, counts.tolist())
+        for v, c in pairs:
             if c > 0:
                 self.sketch.update(v, int(c))
         self.count += int(counts.sum())

@@ -52,7 +52,9 @@ def encode(profile: Any) -> bytes:
         "rows": [profile.rows.p, put(profile.rows.registers.tobytes())],
         "fields": fields,
     }
-    head = json.dumps(header, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    # allow_nan: overflowing inputs (1e300 squared) can leave an inf in a moment; Python's
+    # JSON reads its own Infinity/NaN tokens back, and this header is never served as JSON
+    head = json.dumps(header, separators=(",", ":")).encode("utf-8")
     return MAGIC + zlib.compress(struct.pack(">I", len(head)) + head + b"".join(blobs), 6)
 
 

@@ -60,7 +60,7 @@ class Parts:
     nulls: int = 0
     nan: int = 0
     numbers: np.ndarray = field(default_factory=lambda: np.empty(0))
-    strings: list[str] = field(default_factory=list)
+    strings: Any = field(default_factory=list)  # list[str] or a pyarrow string array of distinct values
     string_counts: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     string_hashes: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint64))
     number_hashes: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint64))
@@ -148,14 +148,14 @@ class ColumnProfile:
             elif self.declared == "int":
                 self.mismatches += int(np.count_nonzero(finite & (np.floor(x) != x)))
             self.distinct.update(parts.number_hashes)
-        n_str = int(parts.string_counts.sum()) if len(parts.strings) else 0
+        n_str = int(parts.string_counts.sum()) if len(parts.string_counts) else 0
         if n_str:
             if self.categorical is None:
                 self.categorical = CategoricalSummary()
             self.categorical.update(parts.strings, parts.string_counts)
             cats = self._bounds.categories if self._bounds is not None else None
             if cats is not None:
-                self.unseen += sum(int(c) for v, c in zip(parts.strings, parts.string_counts.tolist()) if v not in cats)
+                self.unseen += _unseen(parts.strings, parts.string_counts, cats)
             if self.declared in _NUMERIC_TYPES:
                 self.mismatches += n_str
             elif self.declared == "bool":
@@ -179,6 +179,17 @@ class ColumnProfile:
         col = cls(declared, bounds)
         col.rows = col.missing = rows
         return col
+
+
+def _unseen(values: Any, counts: np.ndarray, known: frozenset[str]) -> int:
+    """Total count of the distinct ``values`` outside ``known`` (vectorised for Arrow arrays)."""
+    if hasattr(values, "is_valid"):  # a pyarrow array
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        inside = pc.is_in(values, value_set=pa.array(sorted(known), type=values.type)).to_numpy(zero_copy_only=False)
+        return int(counts[~inside].sum())
+    return sum(int(c) for v, c in zip(values, counts.tolist()) if v not in known)
 
 
 def _merge_opt(a, b):  # type: ignore[no-untyped-def]

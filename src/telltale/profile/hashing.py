@@ -8,6 +8,8 @@ depends on every input bit (HyperLogLog needs uniform high bits).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 _U = np.uint64
@@ -54,29 +56,59 @@ def hash_floats(values: np.ndarray) -> np.ndarray:
     return splitmix64(v.view(_U))
 
 
-def hash_strings(values: list[str] | np.ndarray) -> np.ndarray:
-    """Hash strings vectorised over rows (a loop runs over byte positions, not rows)."""
-    encoded = [s.encode("utf-8") for s in values]
-    n = len(encoded)
+def hash_strings(values: Any) -> np.ndarray:
+    """Hash strings (a list, or a pyarrow string array) without a Python object per
+    value: FNV-1a runs over Arrow's byte buffer, vectorised across strings, in
+    cache-sized chunks, looping only over byte positions."""
+    import pyarrow as pa
+
+    arr = values if isinstance(values, pa.Array) else pa.array(list(values), type=pa.large_string())
+    if not pa.types.is_large_string(arr.type):
+        arr = arr.cast(pa.large_string())
+    n = len(arr)
     h = np.full(n, _FNV_OFFSET, dtype=_U)
     if n == 0:
         return h
-    lengths = np.fromiter((len(b) for b in encoded), dtype=np.int64, count=n)
-    width = int(lengths.max())
-    if width:
-        raw = np.frombuffer(b"".join(b.ljust(width, b"\0") for b in encoded), dtype=np.uint8).reshape(n, width)
-        with np.errstate(over="ignore"):
-            for j in range(width):
-                live = lengths > j
-                step = (h ^ raw[:, j].astype(_U)) * _U(_FNV_PRIME)
-                h = np.where(live, step, h)
+    bufs = arr.buffers()
+    offsets = np.frombuffer(bufs[1], dtype=np.int64)[arr.offset: arr.offset + n + 1]
+    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None and bufs[2].size else np.zeros(1, np.uint8)
+    starts = offsets[:-1]
+    lengths = offsets[1:] - starts
+    last = max(len(data) - 1, 0)
+    with np.errstate(over="ignore"):
+        for lo in range(0, n, _CHUNK):
+            st, ln, hc = starts[lo:lo + _CHUNK], lengths[lo:lo + _CHUNK], h[lo:lo + _CHUNK]
+            for j in range(int(ln.max()) if len(ln) else 0):
+                byte = data[np.minimum(st + j, last)].astype(_U)
+                hc[:] = np.where(ln > j, (hc ^ byte) * _U(_FNV_PRIME), hc)
     return splitmix64(h ^ _U(_STRING_SALT))
 
 
-def combine(acc: np.ndarray, column_hashes: np.ndarray) -> np.ndarray:
-    """Fold one column's per-row hashes into per-row accumulators (order matters)."""
+def combine(acc: np.ndarray, name: str, column_hashes: np.ndarray) -> np.ndarray:
+    """Add one field's per-row hashes into per-row accumulators, keyed by the field's name.
+
+    Addition makes the row hash independent of field order, and nulls (``NULL_HASH``)
+    add nothing, so a field absent from a batch and a field present but null give the
+    same row hash: profiles of batches that saw different field sets still merge exactly.
+    """
+    key = _U(hash_string_raw(name))
+    mixed = splitmix64(column_hashes ^ key)
+    mixed[column_hashes == _U(NULL_HASH)] = 0
     with np.errstate(over="ignore"):
-        return splitmix64((acc * _U(31)) ^ column_hashes)
+        acc += mixed
+    return acc
+
+
+def finish_rows(acc: np.ndarray) -> np.ndarray:
+    """The final row hashes from the accumulators (one more mix so sums spread evenly)."""
+    return splitmix64(acc)
+
+
+def hash_string_raw(s: str) -> int:
+    h = _FNV_OFFSET
+    for b in s.encode("utf-8"):
+        h = ((h ^ b) * _FNV_PRIME) & _MASK
+    return h
 
 
 def hash_string(s: str) -> int:

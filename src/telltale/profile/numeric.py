@@ -37,8 +37,11 @@ class NumericSummary:
         if n == 0:
             return
         x = np.ascontiguousarray(values, dtype=np.float64)
-        mean = float(x.mean())
-        m2 = float(np.square(x - mean).sum())
+        if not x.flags.writeable:  # the sketch binding refuses read-only buffers (Arrow's zero-copy views)
+            x = x.copy()
+        with np.errstate(over="ignore", invalid="ignore"):  # values near 1e308 overflow the moments, not the sketch
+            mean = float(x.mean())
+            m2 = float(np.square(x - mean).sum())
         self._combine(n, mean, m2, float(x.min()), float(x.max()))
         self.kll.update(x)
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from telltale.profile.column import Bounds, ColumnProfile
-from telltale.profile.hashing import NULL_HASH, combine
+from telltale.profile.hashing import combine, finish_rows
 from telltale.profile.hll import HLL
 from telltale.profile.values import MISSING, split_values
 
@@ -92,7 +92,7 @@ class Profile:
         for name in sorted(names):
             parts, hashes = split_values([r.inputs.get(name, MISSING) for r in recs], declared.get(name))
             fields[name] = _column(declared.get(name), parts, bounds.get(name))
-            row_acc = combine(row_acc, hashes)
+            row_acc = combine(row_acc, name, hashes)
         out_type = spec.output.type if spec is not None else None
         extras: list[tuple[str, str | None, list[Any]]] = [
             (PREDICTION, out_type, [r.output for r in recs]),
@@ -105,7 +105,7 @@ class Profile:
         for name, typ, vals in extras:
             fields[name] = _column(typ, split_values(vals, typ)[0], bounds.get(name))
         rows = HLL(ROW_HLL_P)
-        rows.update(row_acc)
+        rows.update(finish_rows(row_acc))
         sources = Counter(r.source for r in recs)
         violations = Counter((v.field, v.kind) for r in recs for v in r.violations)
         return cls(n, fields, sources, violations, rows)
@@ -133,11 +133,10 @@ class Profile:
         for name in input_names:
             if name not in cols:
                 fields[name] = ColumnProfile.absent(declared.get(name), n, bounds.get(name))
-                row_acc = combine(row_acc, np.full(n, NULL_HASH, dtype=np.uint64))
-                continue
+                continue  # an absent field adds nothing to the row hash
             parts, hashes = split_array(cols[name], declared.get(name))
             fields[name] = _column(declared.get(name), parts, bounds.get(name))
-            row_acc = combine(row_acc, hashes)
+            row_acc = combine(row_acc, name, hashes)
         out_type = spec.output.type if spec is not None else None
         for name, col in cols.items():
             target = rename.get(name, name if name in RESERVED else None)
@@ -145,7 +144,7 @@ class Profile:
                 typ = out_type if target == PREDICTION else None
                 fields[target] = _column(typ, split_array(col, typ)[0], bounds.get(target))
         rows = HLL(ROW_HLL_P)
-        rows.update(row_acc)
+        rows.update(finish_rows(row_acc))
         return cls(n, fields, {}, {}, rows)
 
     # -- combining ---------------------------------------------------------------------

@@ -36,7 +36,7 @@ def split_values(values: list[Any], declared: str | None) -> tuple[Parts, np.nda
             parts.missing += 1
         elif v is None:
             parts.nulls += 1
-        elif isinstance(v, bool):
+        elif isinstance(v, (bool, np.bool_)):
             str_pos.append(i)
             str_val.append("true" if v else "false")
             bools += 1

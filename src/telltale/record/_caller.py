@@ -7,6 +7,7 @@ call that hangs (``BackgroundRecorder``'s ``sink_timeout_s``) and go on spilling
 from __future__ import annotations
 
 import atexit
+import os
 import queue
 import threading
 import weakref
@@ -69,3 +70,17 @@ def register_atexit(rec: Any) -> object:
 
     atexit.register(_close_at_exit)
     return _close_at_exit
+
+
+def register_fork_handler(rec: Any) -> None:
+    """In a forked child, give ``rec`` threads of its own (a fork copies none)."""
+    if not hasattr(os, "register_at_fork"):
+        return
+    ref = weakref.ref(rec)
+
+    def _in_child() -> None:
+        r = ref()
+        if r is not None:
+            r._after_fork_in_child()
+
+    os.register_at_fork(after_in_child=_in_child)

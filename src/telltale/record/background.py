@@ -27,9 +27,10 @@ import random
 import threading
 import time
 from collections import deque
+from pathlib import Path
 
 from telltale.clock import SYSTEM_CLOCK, Clock
-from telltale.record._caller import SinkCaller, register_atexit
+from telltale.record._caller import SinkCaller, register_atexit, register_fork_handler
 from telltale.record.base import RecorderStats, Sink
 from telltale.record.spill import SegmentReader, SpillFull, SpillLog, encode
 from telltale.types import PredictionRecord
@@ -79,7 +80,6 @@ class BackgroundRecorder:
         if batch_size > max_queue:
             raise ValueError(f"BackgroundRecorder batch_size ({batch_size}) must not exceed max_queue ({max_queue})")
         self._sink = sink
-        self._q: deque[PredictionRecord] = deque()
         self._max_queue = max_queue
         self._batch_size = batch_size
         self._high_water = max(batch_size, max_queue // 2)
@@ -88,30 +88,62 @@ class BackgroundRecorder:
         self._probe_min = probe_interval_s
         self._probe_max = max(probe_interval_s, max_probe_interval_s)
         self._close_timeout = close_timeout_s
+        self._spill_args = (spill_dir, max_segment_bytes, max_spill_bytes, clock)
+        self.spill_dir = Path(spill_dir) if spill_dir is not None else None
+        self._name = name
+        self._open = True
+        self._start()
+        self._atexit = register_atexit(self)
+        register_fork_handler(self)
+
+    def _start(self) -> None:
+        """Fresh state and threads: at construction, and in the child after a fork."""
+        spill_dir, max_segment_bytes, max_spill_bytes, clock = self._spill_args
         self._spill = (
             SpillLog(spill_dir, max_segment_bytes=max_segment_bytes, max_spill_bytes=max_spill_bytes, clock=clock)
             if spill_dir is not None else None
         )
-        self.spill_dir = self._spill.directory if self._spill else None
+        self._q: deque[PredictionRecord] = deque()
         # counters: written by the writer thread only, except _dropped (under _lock)
         self._taken = self._written = self._spilled = self._replayed = self._replay_dropped = 0
         self._dropped: dict[str, int] = {}
         self._lock = threading.Lock()
         self._sink_up = True
-        self._backoff = probe_interval_s
+        self._backoff = self._probe_min
         self._next_probe = 0.0
         self._next_rescan = _now() + 30.0
         self._reader: SegmentReader | None = None
-        self._open = True
         self._closing = False
         self._deadline = float("inf")  # set by close(): the writer stops trying the sink after it
         self._flush_req = self._flush_done = 0
         self._cv = threading.Condition()
         self._wake = threading.Event()
-        self._caller = SinkCaller(sink, name)
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._caller = SinkCaller(self._sink, self._name)
+        self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
         self._thread.start()
-        self._atexit = register_atexit(self)
+
+    def _after_fork_in_child(self) -> None:
+        """The parent's threads did not survive the fork: start this process's own.
+
+        Records queued in the parent at the fork stay the parent's to write; the child
+        starts empty, with its own counters, its own spill segments and, through the
+        sink's ``after_fork`` when it has one, its own connections.
+        """
+        if not self._open:
+            return
+        old_spill, old_reader = self._spill, self._reader
+        for f in (getattr(old_spill, "_fd", None),):
+            if f is not None:
+                try:
+                    os.close(f)  # our copy only: the parent keeps its lock on the segment
+                except OSError:
+                    pass
+        if old_reader is not None:
+            old_reader.close()
+        hook = getattr(self._sink, "after_fork", None)
+        if callable(hook):
+            hook()
+        self._start()
 
     # -- the hot path ------------------------------------------------------------------
 
@@ -263,8 +295,9 @@ class BackgroundRecorder:
         rejected = len(refused)
         if rejected:
             self._drop("rejected", rejected)
-            for rj in refused[:5]:
-                log.warning("telltale: destination rejected record %s (field %s): %s", rj.record_id, rj.field, rj.reason)
+            rj = refused[0]
+            log.warning("telltale: the destination refused %d of %d records (dropped as rejected); first: record %s, field %s: %s",
+                        rejected, len(records), rj.record_id, rj.field, rj.reason)
         if replay:
             self._replayed += len(records) - rejected
             self._replay_dropped += rejected

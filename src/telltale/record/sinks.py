@@ -59,6 +59,12 @@ class StoreSink:
             self._store.close()
             self._store = None
 
+    def after_fork(self) -> None:
+        """In a forked child: drop the parent's pooled connections without closing them."""
+        engine = getattr(self._store, "_engine", None)
+        if engine is not None:
+            engine.dispose(close=False)  # SQLAlchemy's recipe for engines that cross a fork
+
     def _open(self) -> Store:
         if self._store is None:
             from telltale.store import Store
@@ -142,6 +148,10 @@ class HttpSink:
         if self._client is not None:
             self._client.close()
             self._client = None
+
+    def after_fork(self) -> None:
+        """In a forked child: leave the parent's connections alone and open new ones."""
+        self._client = None
 
     def _post(self, service: str, chunk: list[PredictionRecord]) -> SinkResult:
         import httpx

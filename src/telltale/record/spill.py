@@ -163,6 +163,8 @@ class SpillLog:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             final = self.directory / f"{stem}{_SUFFIX}"
             os.rename(tmp, final)
+            if self._fsync:
+                _fsync_dir(self.directory)  # the new name survives a power cut, not just a kill
         except OSError:
             os.close(fd)
             tmp.unlink(missing_ok=True)
@@ -305,7 +307,16 @@ def _count_lines(path: Path) -> int:
 
 
 def _remove_if_abandoned(tmp: Path) -> None:
-    """A temporary segment name left by a process killed between create and rename is empty."""
+    """A temporary segment name left by a process killed between create and rename is empty.
+
+    Only a dead process's: a live one may be between its create and its lock.
+    """
+    try:
+        pid = int(tmp.name.split("-")[2])
+    except (IndexError, ValueError):
+        return
+    if _alive(pid):
+        return
     try:
         fd = os.open(tmp, os.O_RDONLY)
     except FileNotFoundError:
@@ -318,3 +329,28 @@ def _remove_if_abandoned(tmp: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from telltale.clock import SYSTEM_CLOCK, Clock
 from telltale.errors import StoreError
-from telltale.server import control, dashboard, findings, health, ingest, metrics, services
+from telltale.server import control, dashboard, findings, health, ingest, metrics, reference, services
 from telltale.server.limits import BodyLimit
 from telltale.server.metrics import RequestCounter, ServerMetrics
 from telltale.store import Store
@@ -19,11 +19,12 @@ from telltale.store import Store
 DEFAULT_MAX_BODY_BYTES = 10_000_000
 
 
-def create_app(store: Store, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, clock: Clock = SYSTEM_CLOCK, recorders: Sequence[Any] = ()) -> FastAPI:
+def create_app(store: Store, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, clock: Clock = SYSTEM_CLOCK, recorders: Mapping[str, Any] | Sequence[Any] = ()) -> FastAPI:
     """The telltale server over ``store``.
 
-    ``recorders`` are in-process recorders (telltale.record) whose queue depth, spill and
-    drops ``/metrics`` should export alongside the server's own counters.
+    ``recorders`` are in-process recorders (telltale.record), by name or in a list, whose
+    queue depth, spill and drops ``/metrics`` exports (label ``recorder``) beside the
+    server's own counters.
     """
     import telltale
 
@@ -31,7 +32,7 @@ def create_app(store: Store, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, cl
     app.state.store = store
     app.state.clock = clock
     app.state.metrics = ServerMetrics(recorders)
-    for module in (health, metrics, dashboard, services, ingest, findings, control):
+    for module in (health, metrics, dashboard, services, ingest, findings, control, reference):
         app.include_router(module.router)
 
     @app.exception_handler(StoreError)

@@ -7,6 +7,7 @@ exactly once; records that break the contract are stored with their violations.
 
 from __future__ import annotations
 
+import math
 import threading
 from typing import Any
 
@@ -26,19 +27,44 @@ _contracts: dict[int, tuple[ServiceSpec, Contract]] = {}
 _contracts_lock = threading.Lock()
 
 
-@router.post("/v1/services/{service}/predictions")
+_BATCH_SCHEMA = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {
+            "type": "object",
+            "required": ["records"],
+            "properties": {"records": {"type": "array", "items": {
+                "type": "object",
+                "required": ["id", "inputs"],
+                "properties": {
+                    "id": {"type": "string", "maxLength": 200, "description": "unique per project: a replay is stored once"},
+                    "ts": {"type": "number", "description": "epoch seconds; default: when the server received it"},
+                    "inputs": {"type": "object"}, "output": {}, "confidence": {"type": "number"},
+                    "source": {"type": "string"}, "model_version": {"type": "string"},
+                    "components": {"type": "object"}, "latency_ms": {"type": "number"},
+                    "stages": {"type": "object"}, "cost": {"type": "number"},
+                    "reasons": {"type": "array", "items": {"type": "string"}},
+                    "segment": {"type": "string"}, "event_ts": {"type": "number"},
+                },
+            }}},
+        }}},
+    },
+}
+
+
+@router.post("/v1/services/{service}/predictions", openapi_extra=_BATCH_SCHEMA)
 async def post_predictions(service: str, request: Request, project: str = Project) -> dict[str, Any]:
     store = store_of(request)
     spec = await run_in_threadpool(service_spec, store, project, service)
     body = await request.body()
+    return await run_in_threadpool(_ingest, request, project, spec, body)
+
+
+def _ingest(request: Request, project: str, spec: ServiceSpec, body: bytes) -> dict[str, Any]:
     try:
-        raw = parse_body(body)
+        raw = parse_body(body)  # here, off the event loop: a 10 MB body takes a while
     except BodyError as e:
         raise HTTPException(422, str(e)) from None
-    return await run_in_threadpool(_ingest, request, project, spec, raw)
-
-
-def _ingest(request: Request, project: str, spec: ServiceSpec, raw: list[Any]) -> dict[str, Any]:
     clock = request.app.state.clock
     metrics = request.app.state.metrics
     contract = _contract_for(spec)
@@ -50,11 +76,11 @@ def _ingest(request: Request, project: str, spec: ServiceSpec, raw: list[Any]) -
         parsed = parse_record(item, i, spec.service, now)
         if isinstance(parsed, RecordError):
             errors.append(parsed)
-            metrics.malformed.labels(spec.service, parsed.field or "(record)").inc()
+            metrics.malformed.labels(spec.service, _field_label(parsed.field, spec)).inc()
             continue
         parsed.violations = contract.check(parsed.inputs)
         for v in parsed.violations:
-            metrics.violations.labels(spec.service, v.field, v.kind).inc()
+            metrics.violations.labels(spec.service, v.field if v.field in spec.inputs else "(unexpected)", v.kind).inc()
         n_violations += len(parsed.violations)
         good.append(parsed)
     result = store_of(request).write_predictions(project, good)
@@ -83,7 +109,29 @@ def get_predictions(
     t1 = parse_time(until, now, "until") if until else now
     t0 = parse_time(since, now, "since") if since else t1 - 3600
     records = store.read_predictions(project, service, t0, t1, limit)
-    return {"records": [r.to_dict() for r in records], "since": t0, "until": t1}
+    return {"records": [_finite(r.to_dict()) for r in records], "since": t0, "until": t1}
+
+
+def _finite(node: Any) -> Any:
+    """NaN and infinities (kept from in-process guards) as null: JSON has no spelling for them."""
+    if isinstance(node, float):
+        return node if math.isfinite(node) else None
+    if isinstance(node, dict):
+        return {k: _finite(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_finite(v) for v in node]
+    return node
+
+
+def _field_label(path: str | None, spec: ServiceSpec) -> str:
+    """A bounded metric label for an error path: field names a client invents collapse."""
+    if path is None:
+        return "(record)"
+    head, _, rest = path.partition(".")
+    if head != "inputs" or not rest:
+        return head.partition("[")[0]
+    name = rest.partition("[")[0]
+    return f"inputs.{name}" if name in spec.inputs else "inputs.(unexpected)"
 
 
 def _contract_for(spec: ServiceSpec) -> Contract:

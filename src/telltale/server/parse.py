@@ -17,6 +17,10 @@ from telltale.store.schema import MAX_ID_LEN
 from telltale.types import PredictionRecord
 
 _OPTIONAL_NUMBERS = ("confidence", "latency_ms", "cost", "event_ts")
+#: Most input fields one record may carry, and the longest name: beyond these a record
+#: is more likely a mistake (or an attack on the profile's size) than a model's input.
+MAX_INPUTS = 1000
+MAX_NAME_LEN = 200
 _OPTIONAL_STRINGS = {"model_version": 128, "segment": 200}
 
 
@@ -69,8 +73,8 @@ def parse_record(raw: Any, index: int, service: str, now: float) -> PredictionRe
     rid = raw.get("id")
     if rid is None:
         return RecordError(index, "id", "is missing; every record needs a unique string id so a replay is stored once")
-    if not isinstance(rid, str) or not rid or len(rid) > MAX_ID_LEN:
-        return RecordError(index, "id", f"must be a non-empty string of at most {MAX_ID_LEN} characters, got {_json_type(rid)}")
+    if not _clean_str(rid, MAX_ID_LEN):
+        return RecordError(index, "id", f"must be a non-empty string of at most {MAX_ID_LEN} characters (no NUL), got {_json_type(rid)}")
 
     svc = raw.get("service", service)
     if svc != service:
@@ -84,6 +88,11 @@ def parse_record(raw: Any, index: int, service: str, now: float) -> PredictionRe
     if not isinstance(inputs, dict):
         what = "is missing" if inputs is None else f"must be an object of field values, got {_json_type(inputs)}"
         return RecordError(index, "inputs", what)
+    if len(inputs) > MAX_INPUTS:
+        return RecordError(index, "inputs", f"has {len(inputs)} fields; the most is {MAX_INPUTS}")
+    for name in inputs:
+        if not _clean_str(name, MAX_NAME_LEN):
+            return RecordError(index, "inputs", f"field name {_json_type(name)} is empty, longer than {MAX_NAME_LEN} characters or not text")
 
     for key in _OPTIONAL_NUMBERS:
         v = raw.get(key)
@@ -91,10 +100,10 @@ def parse_record(raw: Any, index: int, service: str, now: float) -> PredictionRe
             return RecordError(index, key, f"must be a number or null, got {_json_type(v)}")
     for key, limit in _OPTIONAL_STRINGS.items():
         v = raw.get(key)
-        if v is not None and (not isinstance(v, str) or len(v) > limit):
+        if v is not None and not _clean_str(v, limit, allow_empty=True):
             return RecordError(index, key, f"must be a string of at most {limit} characters or null, got {_json_type(v)}")
     source = raw.get("source", "model")
-    if not isinstance(source, str) or not source or len(source) > 32:
+    if not _clean_str(source, 32):
         return RecordError(index, "source", f"must be a short string such as \"model\" or \"rules\", got {_json_type(source)}")
 
     components = raw.get("components") or {}
@@ -143,6 +152,17 @@ def _first_nonfinite(node: Any, path: str) -> tuple[str, str] | None:
             if found:
                 return found
     return None
+
+
+def _clean_str(v: Any, limit: int, *, allow_empty: bool = False) -> bool:
+    """A string a database column can hold: short enough, no NUL, valid Unicode."""
+    if not isinstance(v, str) or len(v) > limit or (not v and not allow_empty) or "\x00" in v:
+        return False
+    try:
+        v.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate from a \ud800 escape
+        return False
+    return True
 
 
 def _is_number(v: Any) -> bool:

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from telltale.errors import SpecError
 from telltale.server.auth import Project, service_spec, store_of
@@ -41,8 +42,8 @@ async def put_spec(service: str, request: Request, project: str = Project) -> di
     if spec.service != service:
         raise HTTPException(422, f"the spec's service is {spec.service!r} but the URL names {service!r}; PUT it to /v1/services/{spec.service}/spec")
     store = store_of(request)
-    store.put_service(project, spec)
-    return _summary(store, project, spec)
+    await run_in_threadpool(store.put_service, project, spec)
+    return await run_in_threadpool(_summary, store, project, spec)
 
 
 def _parse(body: bytes, content_type: str) -> ServiceSpec:

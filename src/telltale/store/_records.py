@@ -85,8 +85,8 @@ def minute_of(ts: float) -> int:
 
 
 def _check_record(r: PredictionRecord) -> None:
-    if not isinstance(r.id, str) or not r.id or len(r.id) > MAX_ID_LEN:
-        raise ValueError(f"record id must be a non-empty string of at most {MAX_ID_LEN} characters, got {r.id!r}")
+    if not isinstance(r.id, str) or not r.id or len(r.id) > MAX_ID_LEN or "\x00" in r.id:
+        raise ValueError(f"record id must be a non-empty string of at most {MAX_ID_LEN} characters without NUL, got {r.id!r}")
     if not isinstance(r.ts, (int, float)) or not math.isfinite(r.ts):
         raise ValueError(f"record {r.id!r}: ts must be a finite number of epoch seconds, got {r.ts!r}")
 

@@ -1,0 +1,85 @@
+"""``telltale report``: check a current data set against a reference, in CI or every morning.
+
+Exit codes: 0 no critical finding, 1 at least one critical finding, 2 a usage error
+(missing file, unreadable data, a spec column in neither set), with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def report(
+        reference: Path = typer.Option(..., "--reference", help="Reference data (Parquet or CSV), e.g. the training set."),
+        current: Path = typer.Option(..., "--current", help="Current data (Parquet or CSV), e.g. yesterday's inputs."),
+        spec: Path | None = typer.Option(None, "--spec", help="The service spec; inferred from the reference when omitted."),
+        json_out: Path | None = typer.Option(None, "--json", help="Write {findings, summary} as JSON here."),
+        html_out: Path | None = typer.Option(None, "--html", help="Write a self-contained HTML report here."),
+        multivariate: bool = typer.Option(True, "--multivariate/--no-multivariate", help="Run the domain-classifier drift check."),
+    ) -> None:
+        """Data quality and drift of --current against --reference; exit 1 on any critical finding."""
+        code = run(reference, current, spec, json_out, html_out, multivariate=multivariate)
+        raise typer.Exit(code)
+
+
+def run(reference: Path, current: Path, spec: Path | None, json_out: Path | None, html_out: Path | None, *,
+        multivariate: bool = True, console: Console | None = None) -> int:
+    """The command's body, returning its exit code (kept apart from typer for reuse)."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from telltale.report import ReportUsageError, build_report, load_inputs
+    from telltale.report.terminal import print_summary
+
+    out = console or Console(highlight=False)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    try:
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=True) as bar:
+            task = bar.add_task("reading data")
+            seconds: dict[str, float] = {}
+            ref, cur, sp, source = load_inputs(reference, current, spec, seconds)
+            rep = build_report(ref, cur, sp, spec_source=source, reference_path=str(reference), current_path=str(current),
+                               multivariate=multivariate, progress=lambda msg: bar.update(task, description=msg))
+            rep.seconds = {**seconds, **rep.seconds}
+            if html_out is not None:
+                from telltale.report.html import write_html
+
+                bar.update(task, description="plotting flagged features")
+                write_html(rep, html_out, _plotter(rep))
+    except ReportUsageError as e:
+        err.print(f"telltale report: {e}", markup=False)
+        return 2
+    except OSError as e:
+        err.print(f"telltale report: cannot write {e.filename}: {e.strerror}", markup=False)
+        return 2
+    if json_out is not None:
+        try:
+            json_out.write_text(json.dumps(rep.to_dict(), indent=2, allow_nan=False), encoding="utf-8")
+        except OSError as e:
+            err.print(f"telltale report: cannot write {json_out}: {e.strerror}", markup=False)
+            return 2
+    print_summary(rep, out)
+    return rep.exit_code
+
+
+def _plotter(rep: Any) -> Any:
+    from telltale.drift.arrays import is_numeric_column
+    from telltale.report.plots import feature_plot
+
+    def plot(name: str) -> str | None:
+        ref = rep.reference.column(name) if name in rep.reference.column_names else None
+        cur = rep.current.column(name) if name in rep.current.column_names else None
+        if ref is None and cur is None:
+            return None
+        field = rep.spec.inputs.get(name)
+        cols = [c for c in (ref, cur) if c is not None]
+        numeric = all(is_numeric_column(c) for c in cols) and (field is None or field.type in ("float", "int", "timestamp"))
+        return feature_plot(name, ref, cur, numeric)
+
+    return plot

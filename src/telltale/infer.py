@@ -1,0 +1,249 @@
+"""Infer a data contract from reference data (``telltale init``, and ``telltale report``
+without a spec).
+
+What is inferred, and how:
+
+- type from the column's Arrow type; strings with at most 50 distinct values (and no
+  more than half the rows distinct) become a ``category`` listing them, other strings
+  stay ``string``;
+- unit from the column name's suffix (``prep_time_s`` is seconds; see
+  :mod:`telltale.checks.unit_names`), never from the values;
+- range from the observed min and max widened by 10% of the span on each side (rounded
+  outward to two significant digits), without crossing zero when no value did: a range
+  exactly at the training extremes would flag every new maximum;
+- nullable when the reference has any null.
+
+What a person must decide (owners, SLOs, rules, fallbacks) is not inferred at all.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from telltale.checks.unit_names import unit_from_name
+
+#: At most this many distinct strings make a category (and at most half the rows distinct).
+MAX_CATEGORIES = 50
+#: Ranges are widened by this share of the observed span on each side.
+RANGE_MARGIN = 0.10
+
+
+class DataError(ValueError):
+    """Reference data missing, unreadable or unusable; the message is one line."""
+
+
+@dataclass
+class InferredField:
+    """One column's inferred contract plus what was seen, for the spec's comments."""
+
+    name: str
+    type: str
+    unit: str | None = None
+    range: tuple[float, float] | None = None
+    nullable: bool = False
+    categories: list[str] | None = None
+    seen: str = ""
+
+    def to_spec(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"type": self.type}
+        if self.unit:
+            d["unit"] = self.unit
+        if self.range is not None:
+            d["range"] = [self.range[0], self.range[1]]
+        if self.categories is not None:
+            d["categories"] = list(self.categories)
+        if self.nullable:
+            d["nullable"] = True
+        return d
+
+
+@dataclass
+class Inference:
+    inputs: list[InferredField]
+    output: InferredField | None
+    rows: int
+    skipped: dict[str, str] = field(default_factory=dict)  # column -> why it is not an input
+
+
+def read_table(path: str | Path) -> Any:
+    """Read a Parquet or CSV file into a pyarrow Table; :class:`DataError` with one line
+    naming the file and the problem otherwise."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    p = Path(path)
+    if not p.exists():
+        raise DataError(f"{p}: file not found")
+    if p.is_dir():
+        raise DataError(f"{p}: is a directory; give a Parquet or CSV file")
+    suffixes = [s.lower() for s in p.suffixes]
+    try:
+        if ".parquet" in suffixes or ".pq" in suffixes:
+            return pq.read_table(p)
+        if ".csv" in suffixes or ".tsv" in suffixes:
+            delim = "\t" if ".tsv" in suffixes else ","
+            return pacsv.read_csv(p, parse_options=pacsv.ParseOptions(delimiter=delim))
+    except (pa.ArrowException, OSError) as e:
+        kind = "Parquet" if ".parquet" in suffixes or ".pq" in suffixes else "CSV"
+        raise DataError(f"{p}: cannot be read as {kind}: {_first_line(e)}") from None
+    raise DataError(f"{p}: unknown format {p.suffix or '(no suffix)'!r}; use a .parquet or .csv file")
+
+
+def infer(table: Any, *, target: str | None = None, prediction: str | None = None) -> Inference:
+    """Infer input fields (and the output, from the prediction or target column)."""
+    names = list(table.column_names)
+    for flag, col in (("--target", target), ("--prediction", prediction)):
+        if col is not None and col not in names:
+            raise DataError(f"{flag} column {col!r} is not in the data; columns are {', '.join(names[:20])}")
+    inputs: list[InferredField] = []
+    skipped: dict[str, str] = {}
+    for name in names:
+        if name in (target, prediction):
+            continue
+        if name.startswith("__"):
+            skipped[name] = "names starting with '__' are reserved"
+            continue
+        f = infer_field(name, table.column(name))
+        if f is None:
+            skipped[name] = f"type {table.column(name).type} is not supported as an input"
+        else:
+            inputs.append(f)
+    out_col = prediction or target
+    output = infer_field(out_col, table.column(out_col), output=True) if out_col else None
+    return Inference(inputs, output, table.num_rows, skipped)
+
+
+def infer_field(name: str, column: Any, *, output: bool = False) -> InferredField | None:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    col = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    t = col.type
+    if pa.types.is_dictionary(t):
+        col = col.cast(t.value_type)
+        t = col.type
+    n = len(col)
+    nulls = col.null_count
+    nullable = nulls > 0
+    null_note = f"{_pct(nulls / n)} null" if n else "no rows"
+    if pa.types.is_boolean(t):
+        return InferredField(name, "bool", nullable=nullable, seen=null_note)
+    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
+        x = col.cast(pa.float64())
+        finite = pc.filter(x, pc.is_finite(x)) if pa.types.is_floating(t) else x
+        nan = (pc.sum(pc.is_nan(x)).as_py() or 0) if pa.types.is_floating(t) else 0
+        null_note = f"{_pct((nulls + nan) / n)} null" if n else "no rows"
+        typ = "int" if pa.types.is_integer(t) else "float"
+        unit = None if output else unit_from_name(name)
+        mm = pc.min_max(finite).as_py() if len(finite) else {"min": None, "max": None}
+        rng = None
+        seen = null_note
+        if mm["min"] is not None:
+            rng = widen(mm["min"], mm["max"], unit, integer=typ == "int")
+            med = pc.approximate_median(finite).as_py()
+            seen = f"seen {_num(mm['min'])} to {_num(mm['max'])}, median {_num(med)}, {null_note}"
+        return InferredField(name, typ, unit=unit, range=rng, nullable=nullable or nan > 0, seen=seen)
+    if pa.types.is_timestamp(t) or pa.types.is_date(t):
+        return InferredField(name, "timestamp", nullable=nullable, seen=null_note)
+    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
+        counts = pc.value_counts(col.drop_null())
+        values = counts.field("values").to_pylist()
+        freq = counts.field("counts").to_pylist()
+        non_null = n - nulls
+        if not output and 0 < len(values) <= MAX_CATEGORIES and len(values) <= max(1, non_null // 2):
+            order = sorted(zip(freq, values), key=lambda fv: (-fv[0], fv[1]))
+            cats = [v for _, v in order]
+            return InferredField(name, "category", categories=cats, nullable=nullable,
+                                 seen=f"{len(cats)} values, most common {cats[0]!r} ({_pct(order[0][0] / non_null)}), {null_note}")
+        typ = "category" if output else "string"
+        return InferredField(name, typ, nullable=nullable, seen=f"{len(values)} distinct values, {null_note}")
+    return None
+
+
+def widen(lo: float, hi: float, unit: str | None = None, *, integer: bool = False) -> tuple[float, float]:
+    """The observed [lo, hi] widened by RANGE_MARGIN of the span, rounded outward to two
+    significant digits, never crossing zero when the data did not (and a fraction or
+    percentage never past its natural bounds)."""
+    span = hi - lo
+    pad = RANGE_MARGIN * span if span > 0 else max(abs(hi), 1.0) * RANGE_MARGIN
+    a, b = lo - pad, hi + pad
+    if lo >= 0 > a:
+        a = 0.0
+    if hi <= 0 < b:
+        b = 0.0
+    if unit == "fraction" and lo >= 0 and hi <= 1:
+        a, b = 0.0, 1.0
+    if unit == "pct" and lo >= 0 and hi <= 100:
+        a, b = 0.0, 100.0
+    a, b = _nice(a, down=True), _nice(b, down=False)
+    if integer:
+        a, b = float(math.floor(a)), float(math.ceil(b))
+    return (int(a) if a.is_integer() else a, int(b) if b.is_integer() else b)  # type: ignore[return-value]
+
+
+def _nice(x: float, *, down: bool) -> float:
+    if x == 0 or not math.isfinite(x):
+        return 0.0 if x == 0 else x
+    exp = math.floor(math.log10(abs(x))) - 1
+    step = 10.0 ** exp
+    q = x / step
+    r = math.floor(q) if down else math.ceil(q)
+    return float(round(r * step, max(0, -exp)))
+
+
+def _pct(s: float) -> str:
+    return f"{100 * s:.1f}%"
+
+
+def _num(x: float | None) -> str:
+    if x is None:
+        return "none"
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else f"{x:.4g}"
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip().splitlines()
+    return text[0] if text else type(e).__name__
+
+
+def spec_data(inf: Inference, *, service: str, target: str | None = None, prediction: str | None = None) -> dict[str, Any]:
+    """The inferred spec as plain data, with every human decision left as BLANK or empty."""
+    from telltale.spec.model import BLANK
+
+    data: dict[str, Any] = {
+        "service": service,
+        "owner": BLANK,
+        "model_version": "unversioned",
+        "owners": {"data": BLANK, "model": BLANK, "platform": BLANK},
+        "inputs": {f.name: f.to_spec() for f in inf.inputs},
+    }
+    if inf.output is not None:
+        out: dict[str, Any] = {"type": inf.output.type if inf.output.type in ("float", "int", "bool", "category", "string") else "float"}
+        if inf.output.range is not None:
+            out["range"] = list(inf.output.range)
+        data["output"] = out
+    data.update({"fallback": [], "slos": [], "rules": []})
+    if target:
+        data["target"] = target
+    if prediction:
+        data["prediction"] = prediction
+    return data
+
+
+def infer_spec(table: Any, *, service: str = "inferred", target: str | None = None, prediction: str | None = None) -> Any:
+    """A :class:`~telltale.spec.ServiceSpec` inferred from a pyarrow Table (or a mapping
+    of columns), e.g. for ``telltale report`` run without ``--spec``."""
+    import pyarrow as pa
+
+    from telltale.spec.load import spec_from_dict
+
+    if not isinstance(table, pa.Table):
+        table = pa.table({k: v for k, v in dict(table).items()})
+    inf = infer(table, target=target, prediction=prediction)
+    if not inf.inputs:
+        raise DataError("no column can be an input (every column is the target, the prediction, or of an unsupported type)")
+    return spec_from_dict(spec_data(inf, service=service, target=target, prediction=prediction), "<inferred>")

@@ -1,0 +1,188 @@
+"""The batch report's statistics: read two data sets, run every check, collect the verdicts.
+
+Rendering (terminal, JSON, HTML, plots) lives in sibling modules and only reads the
+:class:`Report` built here. Data stays columnar: pyarrow tables in, profiles (sketches)
+for the data-quality checks, numpy buffers for the exact drift statistics.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from telltale.drift.arrays import DriftReport, drift_columns
+from telltale.drift.multivariate import AUC_CRITICAL
+from telltale.errors import TelltaleError
+from telltale.spec.model import BLANK, ServiceSpec
+from telltale.types import Finding
+
+#: Kinds the report computes exactly on the raw columns rather than on profiles.
+DRIFT_KINDS = ("drift", "prediction_drift", "multivariate_drift")
+_KIND_ORDER = ("schema", "type", "unit", "nulls", "range", "category", "duplicates", "segment", *DRIFT_KINDS)
+
+
+class ReportUsageError(TelltaleError, ValueError):
+    """The report cannot run on what it was given; the message is one line naming the fix."""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRow:
+    """One line of the table of every check that ran, passed or not."""
+
+    check: str
+    feature: str | None
+    status: str  # passed, warning, critical, skipped
+    statistic: str | None = None
+    value: float | None = None
+    threshold: float | None = None
+    detail: str = ""
+
+
+@dataclass
+class Report:
+    spec: ServiceSpec
+    spec_source: str
+    reference_path: str
+    current_path: str
+    reference: Any  # pyarrow.Table
+    current: Any
+    findings: list[Finding]
+    checks: list[CheckRow]
+    drift: DriftReport
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def critical(self) -> bool:
+        return any(f.severity == "critical" for f in self.findings)
+
+    @property
+    def exit_code(self) -> int:
+        """1 when any finding is critical, else 0 (usage errors exit 2 before a report exists)."""
+        return 1 if self.critical else 0
+
+    @property
+    def flagged_features(self) -> list[str]:
+        return list(dict.fromkeys(f.feature for f in self.findings if f.feature))
+
+    def summary(self) -> dict[str, Any]:
+        sev = Counter(f.severity for f in self.findings)
+        mv = self.drift.multivariate
+        return {
+            "reference": {"path": self.reference_path, "rows": self.reference.num_rows, "columns": self.reference.num_columns},
+            "current": {"path": self.current_path, "rows": self.current.num_rows, "columns": self.current.num_columns},
+            "spec": self.spec_source,
+            "checks_run": sum(1 for c in self.checks if c.status != "skipped"),
+            "findings": len(self.findings),
+            "critical": sev.get("critical", 0),
+            "warning": sev.get("warning", 0),
+            "by_kind": dict(Counter(f.kind for f in self.findings)),
+            "features_flagged": self.flagged_features,
+            "multivariate_auc": None if mv is None or mv.auc != mv.auc else round(mv.auc, 4),
+            "exit_code": self.exit_code,
+            "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"findings": [f.to_dict() for f in self.findings], "summary": self.summary()}
+
+
+def load_inputs(reference: str | Path, current: str | Path, spec_path: str | Path | None,
+                seconds: dict[str, float] | None = None) -> tuple[Any, Any, ServiceSpec, str]:
+    """Read both data sets and the spec (or infer one from the reference); ``seconds``
+    receives the time spent reading and inferring."""
+    from telltale.errors import SpecError
+    from telltale.infer import DataError, read_table
+
+    timing = seconds if seconds is not None else {}
+    t0 = time.perf_counter()
+    try:
+        ref, cur = read_table(reference), read_table(current)
+    except DataError as e:
+        raise ReportUsageError(str(e)) from None
+    for name, t in (("reference", ref), ("current", cur)):
+        if t.num_rows == 0:
+            raise ReportUsageError(f"{reference if name == 'reference' else current}: the {name} data has no rows")
+    timing["read"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    if spec_path is not None:
+        from telltale.spec import load_spec
+
+        try:
+            spec = load_spec(spec_path)
+        except SpecError as e:
+            raise ReportUsageError(str(e).splitlines()[0]) from None
+        source = str(spec_path)
+    else:
+        spec, source = infer_spec(ref), "inferred from the reference"
+    timing["spec"] = time.perf_counter() - t0
+    absent = [n for n in spec.inputs if n not in ref.column_names and n not in cur.column_names]
+    if absent:
+        raise ReportUsageError(f"column {absent[0]!r} named in the spec is in neither data set"
+                               f"{f' (nor {len(absent) - 1} more)' if len(absent) > 1 else ''}; fix the spec or the data")
+    return ref, cur, spec, source
+
+
+def infer_spec(table: Any) -> ServiceSpec:
+    """A spec inferred from reference data: the contract only, people's decisions left blank."""
+    from telltale.infer import infer
+    from telltale.spec import spec_from_dict
+
+    inf = infer(table)
+    if not inf.inputs:
+        raise ReportUsageError("no column of the reference can be an input (supported: numbers, booleans, strings, timestamps)")
+    return spec_from_dict({"service": "report", "owner": BLANK, "inputs": {f.name: f.to_spec() for f in inf.inputs}})
+
+
+def build_report(reference: Any, current: Any, spec: ServiceSpec, *, spec_source: str = "", reference_path: str = "",
+                 current_path: str = "", multivariate: bool = True, progress: Callable[[str], None] | None = None) -> Report:
+    """Run every data-quality check (on profiles) and the drift checks (on the columns)."""
+    from telltale.checks import CHECKS
+    from telltale.profile import Profile
+
+    step = progress or (lambda _msg: None)
+    seconds: dict[str, float] = {}
+    t0 = time.perf_counter()
+    step("profiling reference and current")
+    # Two threads: the sketches' C++ and NumPy release the GIL for much of the work.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        ref_f = pool.submit(Profile.from_columns, spec, reference)
+        cur_p = Profile.from_columns(spec, current)
+        ref_p = ref_f.result()
+    seconds["profiles"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    findings: list[Finding] = []
+    rows: list[CheckRow] = []
+    for kind, check in CHECKS.items():
+        step(f"checking {kind}")
+        found = [f for f in check(spec, cur_p, ref_p, None) if f.kind not in DRIFT_KINDS]
+        findings.extend(found)
+        rows.extend(CheckRow(f.kind, f.feature, f.severity, f.statistic, f.value, f.threshold, f.message) for f in found)
+        if not found:
+            rows.append(CheckRow(kind, None, "passed", detail=f"no {kind} problem in {len(spec.inputs)} fields"))
+    seconds["quality"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    ref_cols = {n: reference.column(n) for n in reference.column_names}
+    cur_cols = {n: current.column(n) for n in current.column_names}
+    drift = drift_columns(ref_cols, cur_cols, spec, multivariate=multivariate, progress=lambda n: step(f"drift: {n}"))
+    seconds["drift"] = time.perf_counter() - t0
+    for r in drift.results:
+        rows.append(CheckRow(r.kind, r.feature, r.severity or "passed", r.statistic, r.value, r.threshold, r.message))
+    for name, why in drift.skipped.items():
+        rows.append(CheckRow("drift", name, "skipped", detail=why))
+    if drift.multivariate is not None:
+        mv = drift.multivariate
+        rows.append(CheckRow("multivariate_drift", None, mv.severity or "passed", "domain_classifier_auc", mv.auc, AUC_CRITICAL, mv.message))
+    findings.extend(drift.findings())
+    findings.sort(key=_order)
+    return Report(spec, spec_source, reference_path, current_path, reference, current, findings, rows, drift, seconds)
+
+
+def _order(f: Finding) -> tuple[int, int]:
+    return (0 if f.severity == "critical" else 1, _KIND_ORDER.index(f.kind) if f.kind in _KIND_ORDER else len(_KIND_ORDER))

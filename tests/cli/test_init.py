@@ -1,0 +1,81 @@
+"""``telltale init``: writes a spec that loads, whose only readiness problems are the
+blanks a person must fill, and a reference profile beside it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from telltale.cli.main import app
+from telltale.profile import PREDICTION, TARGET, Profile
+from telltale.spec import check_spec, load_spec
+
+
+@pytest.fixture
+def train(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 3000
+    t = pa.table({
+        "prep_time_s": rng.gamma(4, 150, n), "distance_km": rng.gamma(3, 1.5, n),
+        "city": np.array(["Lyon", "Paris", "Nantes"])[rng.integers(0, 3, n)],
+        "is_late": rng.random(n) < 0.2, "score": rng.random(n),
+    })
+    path = tmp_path / "train.parquet"
+    pq.write_table(t, path)
+    return path
+
+
+def test_init_writes_a_loadable_spec_whose_only_problems_are_the_blanks(train, tmp_path):
+    out = tmp_path / "telltale.yaml"
+    r = CliRunner().invoke(app, ["init", "--reference", str(train), "--target", "is_late", "--prediction", "score", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "7 decisions are left blank" in r.output
+    spec = load_spec(out)
+    assert set(spec.inputs) == {"prep_time_s", "distance_km", "city"}
+    assert spec.inputs["prep_time_s"].unit == "s" and spec.inputs["city"].categories is not None
+    assert (spec.target, spec.prediction, spec.reference) == ("is_late", "score", "telltale.reference.profile")
+    problems = check_spec(out)
+    assert sorted(p.key for p in problems) == sorted(["owner", "owners.data", "owners.model", "owners.platform", "slos", "rules", "fallback"])
+    assert all(p.line for p in problems)  # every blank is located by line
+    profile = Profile.from_bytes((tmp_path / spec.reference).read_bytes())
+    assert profile.n == 3000
+    assert {"prep_time_s", "distance_km", "city", PREDICTION, TARGET} <= set(profile.fields)
+    assert "# seen" in out.read_text()  # fields carry a comment saying what was seen
+
+
+def test_filling_the_blanks_makes_it_ready(train, tmp_path):
+    out = tmp_path / "telltale.yaml"
+    CliRunner().invoke(app, ["init", "--reference", str(train), "--out", str(out)])
+    text = out.read_text().replace("FILL_ME", "team@example.com")
+    text = text.replace("fallback: []", "fallback: [abstain]")
+    text = text.replace("slos: []", "slos: [{name: latency, metric: latency_p99_ms, max: 150}]")
+    text = text.replace("rules: []", "rules: [{name: unit, when: {kind: unit}, action: fallback}]")
+    out.write_text(text)
+    assert check_spec(out) == []
+
+
+@pytest.mark.parametrize(("args", "reason"), [
+    (["--reference", "missing.parquet"], "missing.parquet: file not found"),
+    (["--reference", "{bad}"], "cannot be read as Parquet"),
+    (["--reference", "{train}", "--target", "nope"], "--target column 'nope' is not in the data"),
+    (["--reference", "{train}", "--out", "{exists}"], "already exists; pass --force"),
+])
+def test_usage_errors_exit_2_with_one_line(train, tmp_path, args, reason):
+    bad = tmp_path / "bad.parquet"
+    bad.write_bytes(b"garbage")
+    exists = tmp_path / "there.yaml"
+    exists.write_text("x")
+    args = [a.format(bad=bad, train=train, exists=exists) for a in args]
+    if "--out" not in args:
+        args += ["--out", str(tmp_path / "t.yaml")]
+    r = subprocess.run([sys.executable, "-m", "telltale.cli.main", "init", *args], capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 2
+    assert reason in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "t.yaml").exists()

@@ -1,0 +1,119 @@
+"""``telltale report`` end to end on small Parquet and CSV files: exit codes, JSON, HTML."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from telltale.cli.main import app
+from telltale.types import FINDING_KINDS
+
+from ..report._data import SPEC_YAML, table
+
+runner = CliRunner()
+
+
+def _write(tmp: Path, fmt: str, *, faulty: bool, n: int = 4000) -> tuple[Path, Path]:
+    ref, cur = tmp / f"ref.{fmt}", tmp / f"cur.{fmt}"
+    for path, t in ((ref, table(n, 1)), (cur, table(n, 2, faulty=faulty))):
+        if fmt == "parquet":
+            pq.write_table(t, path)
+        else:
+            pacsv.write_csv(t, path)
+    return ref, cur
+
+
+def _report(*args: str):
+    return runner.invoke(app, ["report", *map(str, args)])
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_clean_data_exits_0_with_json(tmp_path, fmt):
+    ref, cur = _write(tmp_path, fmt, faulty=False)
+    spec = tmp_path / "telltale.yaml"
+    spec.write_text(SPEC_YAML)
+    out = tmp_path / "out.json"
+    res = _report("--reference", ref, "--current", cur, "--spec", spec, "--json", out)
+    assert res.exit_code == 0, res.output
+    doc = json.loads(out.read_text())
+    assert set(doc) == {"findings", "summary"}
+    assert doc["summary"]["critical"] == 0 and doc["summary"]["exit_code"] == 0
+    assert doc["summary"]["reference"]["rows"] == 4000
+    assert "nothing critical" in res.output
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_faulty_data_exits_1_json_and_html(tmp_path, fmt):
+    ref, cur = _write(tmp_path, fmt, faulty=True)
+    spec = tmp_path / "telltale.yaml"
+    spec.write_text(SPEC_YAML)
+    out, page = tmp_path / "out.json", tmp_path / "out.html"
+    res = _report("--reference", ref, "--current", cur, "--spec", spec, "--json", out, "--html", page)
+    assert res.exit_code == 1, res.output
+    doc = json.loads(out.read_text())
+    keys = {"kind", "feature", "severity", "statistic", "value", "threshold", "window", "message"}
+    assert doc["findings"] and all(set(f) == keys for f in doc["findings"])
+    assert all(f["kind"] in FINDING_KINDS and f["severity"] in ("critical", "warning") for f in doc["findings"])
+    assert {("drift", "amount"), ("drift", "city"), ("prediction_drift", "score")} <= {(f["kind"], f["feature"]) for f in doc["findings"]}
+    assert doc["summary"]["critical"] == sum(f["severity"] == "critical" for f in doc["findings"]) > 0
+
+    html = page.read_text()
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html)  # nothing fetched from outside
+    assert "<script" not in html
+    flagged = sorted({f["feature"] for f in doc["findings"] if f["feature"]})
+    plotted = sorted(re.findall(r'<figure class="plot" data-feature="([^"]+)"><img[^>]+src="data:image/png;base64,[A-Za-z0-9+/=]{500,}"', html))
+    assert plotted == flagged
+    # the table of every check lists passed ones too
+    assert html.count('<span class="passed">passed</span>') >= 2
+    assert "steady" in html
+
+
+def test_without_spec_infers_one(tmp_path):
+    ref, cur = _write(tmp_path, "parquet", faulty=True, n=2000)
+    out = tmp_path / "out.json"
+    res = _report("--reference", ref, "--current", cur, "--json", out, "--no-multivariate")
+    assert res.exit_code == 1, res.output
+    doc = json.loads(out.read_text())
+    assert doc["summary"]["spec"] == "inferred from the reference"
+    assert "amount" in doc["summary"]["features_flagged"]
+
+
+def test_missing_file_exits_2_with_one_line(tmp_path):
+    ref, _ = _write(tmp_path, "parquet", faulty=False, n=100)
+    res = _report("--reference", ref, "--current", tmp_path / "missing.parquet")
+    assert res.exit_code == 2
+    lines = [line for line in res.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "missing.parquet" in lines[0] and "not found" in lines[0]
+
+
+def test_unreadable_data_exits_2(tmp_path):
+    ref, _ = _write(tmp_path, "parquet", faulty=False, n=100)
+    bad = tmp_path / "bad.parquet"
+    bad.write_bytes(b"this is not parquet")
+    res = _report("--reference", ref, "--current", bad)
+    assert res.exit_code == 2 and "bad.parquet" in res.output and "cannot be read" in res.output
+
+
+def test_spec_column_absent_from_both_sets_exits_2(tmp_path):
+    ref, cur = _write(tmp_path, "csv", faulty=False, n=100)
+    spec = tmp_path / "telltale.yaml"
+    spec.write_text(SPEC_YAML.replace("steady:", "not_in_data:"))
+    res = _report("--reference", ref, "--current", cur, "--spec", spec)
+    assert res.exit_code == 2 and "'not_in_data'" in res.output and "neither data set" in res.output
+
+
+def test_installed_console_script_exit_code(tmp_path):
+    # The real entry point in a real process, for the usage-error path.
+    exe = Path(sys.executable).with_name("telltale")
+    proc = subprocess.run([str(exe), "report", "--reference", str(tmp_path / "a.csv"), "--current", str(tmp_path / "b.csv")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "a.csv: file not found" in proc.stderr
