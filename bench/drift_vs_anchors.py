@@ -72,7 +72,7 @@ def generate(n: int, seed: int, faulty: bool) -> pa.Table:
             x = loc + scale * rng.gamma(2.0, 1.0, n)
         cols[name] = x
     for j, name in enumerate(CATEGORICAL):
-        k = 3 + 2 * j + (1 if j else 3)
+        k = 6 if j == 0 else 4 + 2 * j  # 6, 6, 8, 10, 12 levels
         p = np.asarray(_MIX_REF) if j == 0 else _levels(k)
         if faulty and name == "cat_0":
             p = np.asarray(_MIX_CUR)

@@ -96,10 +96,10 @@ def test_control_state_refuses_unknown_modes():
         ControlState("panic")
 
 
-def test_store_backed_control(sqlite_url):
+def test_store_backed_control(db_url):
     from telltale.store import Store
 
-    store = Store.open(sqlite_url)
+    store = Store.open(db_url)
     try:
         store.ensure_project("default")
         store.put_service("default", make_spec())

@@ -161,3 +161,44 @@ def test_duplicates_without_a_reference_only_warn(spec):
     found = [f for f in run_checks(spec, Profile.from_columns(spec, data), None, None) if f.kind == "duplicates"]
     assert [(f.severity, f.feature) for f in found] == [("warning", None)]
     assert found[0].value == pytest.approx(0.5, abs=0.01)  # the second half only repeats rows of the first
+
+
+def test_category_without_a_spec_set_is_checked_against_the_reference():
+    from telltale.spec import parse_spec
+
+    s = parse_spec("service: t\nowner: me\ninputs:\n  plan: {type: category}\n")
+    rng = np.random.default_rng(0)
+    plans = np.array(["free", "pro", "team"], dtype=object)
+    ref = Profile.from_columns(s, {"plan": plans[rng.integers(0, 3, 5000)]})
+    cur = plans[rng.integers(0, 3, 5000)]
+    cur[:400] = "enterprise"  # 8%
+    found = [f for f in run_checks(s, Profile.from_columns(s, {"plan": cur}), ref, None) if f.kind == "category"]
+    assert [(f.feature, f.severity) for f in found] == [("plan", "critical")]
+    assert "'enterprise' 8.0%" in found[0].message
+    many = np.array([f"v{i}" for i in range(5000)], dtype=object)  # too many values for an exact reference
+    wide = Profile.from_columns(s, {"plan": many})
+    assert [f for f in run_checks(s, Profile.from_columns(s, {"plan": many[::-1].copy()}), wide, None) if f.kind == "category"] == []
+
+
+def test_absent_nullable_field_is_not_a_schema_problem_but_absent_required_one_is(spec):
+    data = make_rows(N, seed=2)
+    del data["rain_mm"]  # nullable: absence is null, as in the contract
+    del data["items"]
+    found = [(f.kind, f.feature, f.severity) for f in run_checks(spec, Profile.from_columns(spec, data), None, None)]
+    assert found == [("schema", "items", "critical")]
+
+
+def test_a_rare_value_band_of_a_segment_field_growing_is_a_segment_finding():
+    from telltale.spec import parse_spec
+
+    s = parse_spec("service: t\nowner: me\ninputs:\n  basket_eur: {type: float, segment: true}\n")
+    rng = np.random.default_rng(0)
+    ref = Profile.from_columns(s, {"basket_eur": rng.lognormal(3, 0.4, N)})
+    cur = rng.lognormal(3, 0.4, N)
+    top = np.quantile(cur, 0.95)
+    cur[: N // 4] = rng.uniform(top * 1.1, top * 2, N // 4)  # big baskets: 5% of rows -> about 30%
+    found = [f for f in run_checks(s, Profile.from_columns(s, {"basket_eur": cur}), ref, None) if f.kind == "segment"]
+    assert [(f.feature, f.severity) for f in found] == [("basket_eur", "critical")]
+    assert "values above" in found[0].message and found[0].value > 5
+    same = Profile.from_columns(s, {"basket_eur": rng.lognormal(3, 0.4, N)})
+    assert [f for f in run_checks(s, same, ref, None) if f.kind == "segment"] == []

@@ -120,3 +120,17 @@ def test_the_fields_own_unit_wins_over_a_generic_factor(spec):
     findings = units.check(spec, _current(spec, "discount_fraction", lambda x: x * 100), None, None)
     assert [(f.feature, f.threshold) for f in findings] == [("discount_fraction", 100)]
     assert "looks like a percentage, not a fraction" in findings[0].message
+
+
+def test_epoch_seconds_sent_as_milliseconds(spec):
+    from telltale.spec import parse_spec
+
+    s = parse_spec("service: t\nowner: me\ninputs:\n  created: {type: timestamp}\n")
+    rng = np.random.default_rng(0)
+    secs = 1_767_225_600 + rng.uniform(0, 86_400 * 30, 5000)
+    ref = Profile.from_columns(s, {"created": secs})
+    later = secs + 86_400 * 40  # forty days later: time moved on, the unit did not
+    assert units.check(s, Profile.from_columns(s, {"created": later}), ref, None) == []
+    found = units.check(s, Profile.from_columns(s, {"created": later * 1000}), ref, None)
+    assert [(f.feature, f.threshold) for f in found] == [("created", 1000)]
+    assert "seconds sent as milliseconds" in found[0].message

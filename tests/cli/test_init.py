@@ -79,3 +79,21 @@ def test_usage_errors_exit_2_with_one_line(train, tmp_path, args, reason):
     assert reason in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "t.yaml").exists()
+
+
+def test_awkward_names_and_categories_survive_the_yaml(tmp_path):
+    cats = ["New York", "true", "123", "a: b", "é", "null", "x#y"]
+    n = 700
+    t = pa.table({
+        "order value (eur)": np.linspace(1, 100, n),
+        "place": [cats[i % len(cats)] for i in range(n)],
+        "yes": np.arange(n) % 3,
+    })
+    pq.write_table(t, tmp_path / "d.parquet")
+    out = tmp_path / "s.yaml"
+    r = CliRunner().invoke(app, ["init", "--reference", str(tmp_path / "d.parquet"), "--out", str(out), "--service", "odd-one"])
+    assert r.exit_code == 0, r.output
+    spec = load_spec(out)
+    assert spec.service == "odd-one"
+    assert set(spec.inputs) == {"order value (eur)", "place", "yes"}
+    assert sorted(spec.inputs["place"].categories) == sorted(cats)

@@ -108,3 +108,17 @@ def test_canary_failure_falls_back_like_the_primary(recorder):
 def test_share_outside_unit_interval_is_refused():
     with pytest.raises(ValueError, match="canary share must be in"):
         CanaryRouter(1.5, None)
+
+
+def test_shadow_records_can_go_to_their_own_recorder(recorder):
+    from telltale.record.memory import MemoryRecorder
+
+    shadows = MemoryRecorder()
+    g = Guard(make_spec(), eta_model, rules, recorder=recorder, shadow=lambda r: 1.0, shadow_recorder=shadows)
+    try:
+        d = g.predict(GOOD)
+        assert _until(lambda: len(shadows.records) == 1)
+        assert [r.id for r in recorder.records] == [d.id]
+        assert shadows.records[0].id == f"{d.id}.shadow"
+    finally:
+        g.close()

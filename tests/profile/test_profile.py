@@ -221,3 +221,17 @@ def test_merge_law_holds_for_any_values(inputs, cut):
             assert m.categorical.items() == w.categorical.items()
     assert np.array_equal(merged.rows.registers, whole.rows.registers)
     assert Profile.from_bytes(merged.to_bytes()).n == whole.n
+
+
+def test_describe_is_strict_json_with_numpy_checked_numbers():
+    import json
+
+    x = np.array([1.0, 2.0, 3.0, 4.0, np.nan, np.inf])
+    d = Profile.from_columns(SPEC, {"x": x, "city": np.array(["a", "a", "b", "zz", None, "a"], dtype=object)}).describe()
+    json.dumps(d, allow_nan=False)
+    fx = d["fields"]["x"]
+    assert (fx["nulls"], fx["inf"], fx["numeric"]["count"]) == (1, 1, 4)
+    assert fx["numeric"]["mean"] == np.mean([1, 2, 3, 4]) and fx["numeric"]["std"] == pytest.approx(np.std([1, 2, 3, 4]))
+    assert fx["numeric"]["quantiles"]["0.5"] in (2.0, 3.0)  # the exact sketch returns an observed middle value
+    assert d["fields"]["city"]["categorical"]["top"][0] == {"value": "a", "count": 3}
+    assert d["fields"]["city"]["unseen_categories"] == 1

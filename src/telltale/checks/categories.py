@@ -37,8 +37,8 @@ def check(spec: ServiceSpec, current: Profile, reference: Profile | None, window
         ref = input_column(reference, name)
         if field.categories is not None:
             f = _against_spec(name, field.categories, col, ref, window)
-        elif ref is not None and ref.categorical is not None and ref.categorical.count:
-            f = _against_reference(name, col, ref, window)
+        elif ref is not None and ref.categorical is not None and ref.categorical.count and ref.categorical.exact:
+            f = _against_reference(name, col, ref, window)  # only a fully counted reference knows every value
         else:
             f = None
         if f is not None:

@@ -1,7 +1,8 @@
 """``schema``: fields that disappeared, fields that appeared, and likely renames.
 
 A field counts as gone when it is absent from 99% of the window's rows (partial absence
-is a null-share question, left to the ``nulls`` check). A field not in the spec counts
+is a null-share question, left to the ``nulls`` check); as in the contract, an absent
+nullable field is a null, reported only as half of a likely rename. A field not in the spec counts
 as unexpected when it is present and the reference did not have it either (a column
 the reference also carried is one the spec chose to ignore). A gone field and a new one
 that look alike are reported once, as a likely rename: alike means the same kind of
@@ -48,9 +49,9 @@ def check(spec: ServiceSpec, current: Profile, reference: Profile | None, window
                     f"map {newname} back to {old}, or rename the field in the spec and the model",
         ))
     for name in gone:
-        if name in renamed:
-            continue
         field = spec.inputs[name]
+        if name in renamed or field.nullable:  # as in the contract, an absent nullable field is a null
+            continue
         col = current.fields.get(name)
         share = col.missing / col.rows if col is not None and col.rows else 1.0
         consequence = "the guard serves the fallback for every record" if field.required and not field.nullable else "the model runs without it"

@@ -57,7 +57,7 @@ class _Candidate:
 def check(spec: ServiceSpec, current: Profile, reference: Profile | None, window: Window | None) -> list[Finding]:
     out: list[Finding] = []
     for name, field in spec.inputs.items():
-        if field.type not in NUMERIC_TYPES:
+        if field.type not in (*NUMERIC_TYPES, "timestamp"):  # epoch seconds sent as milliseconds is a unit change too
             continue
         col = input_column(current, name)
         if col is None or col.numeric is None or col.numeric.count < 3:

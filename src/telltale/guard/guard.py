@@ -47,7 +47,24 @@ from telltale.types import Decision
 
 
 class Guard(AsyncSteps):
-    """Wraps a model with the protection its spec describes. See the module docstring."""
+    """Wraps a model with the protection its spec describes (``spec.guard``, ``spec.output``,
+    ``spec.fallback``, ``spec.cost``).
+
+    ``model`` and ``fallback`` take the record (a mapping) and return a value, an
+    :class:`~telltale.guard.Output` (value, confidence, usage) or, for a classifier with
+    ``output.classes``, a row of probabilities; either may be async. ``fallback`` is the
+    chain's ``rules`` step and may return ``None`` to pass. Decisions are recorded through
+    ``recorder`` (any ``telltale.record.Recorder``), else one built on the first call from
+    ``record_to`` (default ``sqlite:///telltale.db``; an ``http(s)://`` server needs
+    ``token``). ``previous`` serves in control mode ``rollback``; ``shadow`` sees a copy of
+    the traffic (its records go to ``shadow_recorder`` if given, else to ``recorder``, with
+    source ``shadow``); ``canary`` takes ``spec.guard.canary_share`` of traffic, sticky by
+    ``key`` (a field name or a function of the record). ``control`` is a
+    ``ControlSource`` or a URL it is read from. ``reference`` (a ``Profile`` or a mapping of
+    bounds) is what the out-of-distribution score compares inputs with; without it the
+    spec's ranges and categories are used. ``late_grace_s`` is how long a call's record is
+    held for a model answer that missed the deadline.
+    """
 
     def __init__(
         self,
@@ -60,6 +77,7 @@ class Guard(AsyncSteps):
         clock: Clock = SYSTEM_CLOCK,
         previous: Callable[..., Any] | Version | None = None,
         shadow: Callable[..., Any] | Version | None = None,
+        shadow_recorder: Any = None,
         canary: Callable[..., Any] | Version | None = None,
         control: ControlSource | str | None = None,
         key: str | Callable[[Mapping[str, Any]], Any] | None = None,
@@ -108,7 +126,8 @@ class Guard(AsyncSteps):
         self._pool = WorkerPool(workers, f"telltale-{spec.service}") if self._budget_s is not None else None
         self._late = LateRecords(self._submit, late_grace_s)
         shadow_v = as_version(shadow, f"{spec.model_version}+shadow")
-        self._shadow = (ShadowRunner(shadow_v, spec.service, g.shadow_sample, clock, self._submit, seed=seed)
+        shadow_submit = shadow_recorder.submit if shadow_recorder is not None else self._submit
+        self._shadow = (ShadowRunner(shadow_v, spec.service, g.shadow_sample, clock, shadow_submit, seed=seed)
                         if shadow_v is not None else None)
         if isinstance(control, str):
             control = control_source_for(control, project=project, token=token)

@@ -68,6 +68,12 @@ class Profile:
         """Estimated share of rows whose inputs repeat an earlier row (0 when empty)."""
         return max(0.0, 1.0 - self.distinct_rows / self.n) if self.n else 0.0
 
+    def describe(self) -> dict[str, Any]:
+        """Plain JSON-ready numbers (counts, quantiles, top values) per field."""
+        from telltale.profile.describe import describe
+
+        return describe(self)
+
     def __repr__(self) -> str:
         return f"Profile(n={self.n}, fields={sorted(self.fields)})"
 
