@@ -28,7 +28,7 @@ FINDING_KINDS: frozenset[str] = frozenset(
 ViolationKind = Literal["schema", "type", "nulls", "range", "category"]
 
 #: Where a decision's value came from. ``model`` is the primary; the rest are fallback steps.
-Source = Literal["model", "canary", "rules", "default", "abstain", "review"]
+Source = Literal["model", "canary", "rules", "default", "abstain", "review", "shadow"]
 
 
 @dataclass(slots=True, frozen=True)

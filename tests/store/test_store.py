@@ -149,6 +149,15 @@ def test_profiles_are_kept_per_model_version(store: Store) -> None:
     assert store.read_profile("p", "eta", T0, T0 + 60, model_version="").n == 1
 
 
+def test_shadow_records_are_stored_but_kept_out_of_profiles(store: Store) -> None:
+    served = [rec(i, T0 + i) for i in range(6)]
+    shadows = [PredictionRecord(id=f"{r.id}.shadow", service="eta", ts=r.ts, inputs=r.inputs, output=99.0, source="shadow", model_version="v2") for r in served]
+    assert store.write_predictions("p", served + shadows) == WriteResult(inserted=12, duplicates=0)
+    assert store.count_predictions("p", "eta") == 12
+    p = store.read_profile("p", "eta", T0, T0 + 60)
+    assert p.n == 6 and "shadow" not in p.sources
+
+
 def test_violations_are_profiled(store: Store, eta_spec: ServiceSpec) -> None:
     store.put_service("p", eta_spec)
     store.write_predictions("p", [rec(i, T0, prep=None if i < 3 else 600.0) for i in range(10)])

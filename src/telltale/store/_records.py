@@ -10,7 +10,6 @@ handled in sorted order so two concurrent batches never lock in opposite orders.
 
 from __future__ import annotations
 
-import logging
 import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -28,7 +27,6 @@ if TYPE_CHECKING:
     from telltale.profile import Profile
     from telltale.spec import ServiceSpec
 
-log = logging.getLogger("telltale.store")
 SpecLookup = Callable[[Connection, str], "ServiceSpec | None"]
 
 
@@ -105,15 +103,12 @@ def _row(project: str, r: PredictionRecord) -> dict[str, Any]:
 
 
 def _fold_profiles(conn: Connection, project: str, new: list[PredictionRecord], spec_for: SpecLookup) -> None:
-    if not new:
-        return
-    try:
-        from telltale.profile import Profile
-    except ImportError:  # the profile package is optional at this layer's birth; records still land
-        log.warning("telltale.profile is not available: records stored without minute profiles")
-        return
+    from telltale.profile import Profile
+
     groups: dict[tuple[str, str, int], list[PredictionRecord]] = defaultdict(list)
     for r in new:
+        if r.source == "shadow":  # stored for comparison, but never served: not part of what the service saw
+            continue
         groups[(r.service, r.model_version or "", minute_of(r.ts))].append(r)
     specs: dict[str, ServiceSpec | None] = {}
     m = minute_profiles.c
