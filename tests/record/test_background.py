@@ -292,3 +292,17 @@ def test_a_forked_child_records_with_threads_of_its_own(sqlite_url: str, tmp_pat
     finally:
         store.close()
     assert ids == {r.id for r in parent + child}
+
+
+def test_close_keeps_its_timeout_even_with_a_sink_call_hanging(tmp_path: Path, hanging_sink: HangingSink) -> None:
+    rec = BackgroundRecorder(hanging_sink, spill_dir=tmp_path / "spill", batch_size=100, sink_timeout_s=60.0)
+    for r in make_records(1_000):
+        rec.submit(r)
+    while hanging_sink.calls == 0:
+        time.sleep(0.005)
+    t = time.monotonic()
+    rec.close(timeout=0.5)
+    waited = time.monotonic() - t
+    assert waited < 30.0  # the close deadline, not the 60 s sink timeout, bounded the wait
+    s = rec.stats
+    assert (s.written, s.spilled, s.dropped) == (0, 1_000, {})

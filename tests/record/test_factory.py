@@ -80,3 +80,25 @@ def test_a_process_that_exits_without_closing_still_stores_its_records(tmp_path:
         assert store.count_predictions("default", "eta") == 2_500
     finally:
         store.close()
+
+
+def test_a_guard_without_a_recorder_records_through_recorder_for(
+    db_url: str, eta_spec, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
+) -> None:
+    from telltale.guard import Guard
+
+    monkeypatch.setenv("TELLTALE_SPILL_DIR", str(tmp_path / "spills"))  # a PostgreSQL target spills here
+
+    guard = Guard(eta_spec, model=lambda r: 5.0 + 3.0 * r["distance_km"], fallback=lambda r: 30.0, record_to=db_url)
+    inputs = {"distance_km": 2.0, "prep_time_s": 600.0, "items": 2, "hour": 12, "weekday": 3, "city": "Lyon"}
+    ids = [guard.predict(inputs).id for _ in range(200)]
+    ids.append(guard.predict({**inputs, "prep_time_s": 600_000.0}).id)  # out of range: the fallback serves
+    guard.close()
+    store = Store.open(db_url)
+    try:
+        stored = {r.id: r for r in store.read_predictions("default", "eta", 0, 4e9, limit=1_000)}
+    finally:
+        store.close()
+    assert set(stored) == set(ids)
+    assert stored[ids[-1]].source != "model" and stored[ids[-1]].violations[0].field == "prep_time_s"
+    assert stored[ids[0]].source == "model" and stored[ids[0]].output == 11.0

@@ -197,7 +197,7 @@ class BackgroundRecorder:
         self._deadline = _now() + t
         self._closing = True
         self._wake.set()
-        self._thread.join(t + 2.0)
+        self._thread.join(t + 2.0 + len(self._q) * 1e-4)  # time to spill what is left, too
         self._caller.stop()
         if self._atexit is not None:
             atexit.unregister(self._atexit)
@@ -271,7 +271,12 @@ class BackgroundRecorder:
             if not batch:
                 return
             n -= len(batch)
-            if not self._send_allowed() or not self._send(batch, replay=False):
+            try:
+                sent = self._send_allowed() and self._send(batch, replay=False)
+            except Exception:  # noqa: BLE001 (a batch in hand is never lost uncounted)
+                log.exception("telltale: sending a batch failed unexpectedly; spilling it")
+                sent = False
+            if not sent:
                 self._spill_batch(batch, "no_spill")
 
     def _send_allowed(self) -> bool:
@@ -282,10 +287,10 @@ class BackgroundRecorder:
     def _send(self, records: list[PredictionRecord], *, replay: bool) -> bool:
         """One sink call; True if it returned. Counts written/replayed and rejections."""
         job = self._caller.start(records)
-        limit = min(_now() + self._sink_timeout, self._deadline)
+        limit = _now() + self._sink_timeout
         while not job.done.wait(_POLL_S):
             self._relieve_pressure()
-            if _now() >= limit:
+            if _now() >= min(limit, self._deadline):  # close() may bring the deadline in
                 self._mark_down(f"no answer within {self._sink_timeout:g} s (sink_timeout_s)")
                 return False
         if job.error is not None:
