@@ -31,6 +31,15 @@ def test_merge_of_parts_equals_sketch_of_whole():
     assert np.array_equal(a.merge(b).registers, whole.registers)
 
 
+def test_small_batches_set_the_same_registers_as_one_large_one():
+    x = hash_floats(np.random.default_rng(1).normal(size=20_000))
+    whole, parts = HLL(12), HLL(12)
+    whole.update(x)  # the grid path (above the small-batch size)
+    for lo in range(0, len(x), 500):  # the scatter path, as minute batches take it
+        parts.update(x[lo:lo + 500])
+    assert np.array_equal(parts.registers, whole.registers)
+
+
 def test_round_trip_and_precision_checks():
     h = HLL(10)
     h.update(hash_floats(np.arange(1000.0)))

@@ -1,4 +1,4 @@
-"""Data-quality checks over profiles: one module per finding kind, one entry point.
+"""Checks over profiles (data quality, and the guard's fallback rate): one module per finding kind, one entry point.
 
 ``run_checks(spec, current, reference, window)`` runs every check on a window's profile
 (against the reference profile when there is one) and, with a reference, the drift
@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from telltale.checks import categories, duplicates, nulls, ranges, schema, segments, types, units
+from telltale.checks import categories, duplicates, fallback, nulls, ranges, schema, segments, types, units
 from telltale.profile import Profile
 from telltale.spec.model import ServiceSpec
 from telltale.types import Finding, Window
@@ -30,6 +30,7 @@ CHECKS: dict[str, Check] = {
     "category": categories.check,
     "duplicates": duplicates.check,
     "segment": segments.check,
+    "fallback": fallback.check,
 }
 
 _SEVERITY = {"critical": 0, "warning": 1}

@@ -50,7 +50,7 @@ class Caught:
 
     fault: Fault
     detected_after_min: float | None
-    contained_share: float  # share of the fault's records served by a fallback step
+    contained_share: float  # share of the records the fault touched that a fallback step served
 
 
 @dataclass
@@ -116,6 +116,7 @@ def run_demo(
     try:
         store.put_service(PROJECT, spec)
         store.put_reference(PROJECT, spec.service, Profile.from_columns(spec, train.columns))
+        end = float(int(end // 60) * 60)  # profiles and windows are per minute
         start = end - hours * 3600
         clock = ManualClock(start=start)
         rng = np.random.default_rng(seed + 2)
@@ -124,17 +125,21 @@ def run_demo(
         guard = Guard(spec, model=backend, fallback=rules_eta, recorder=recorder, clock=clock, seed=seed)
         n = int(hours * 3600 / step_s)
         traffic = generate(n, seed=seed + 1).records()
-        served: dict[str, list[int]] = {f.name: [0, 0] for f in faults}  # [fallback, total]
+        served: dict[str, list[int]] = {f.name: [0, 0] for f in faults}  # [by a fallback, touched]
         for i, rec in enumerate(traffic):
             clock.advance(step_s)
             hour = (i + 1) * step_s / 3600
-            active = [f for f in faults if f.active(hour)]
-            for f in active:
-                if f.apply is not None:
-                    f.apply(rec, rng)
-            backend.error_rate = max((f.error_rate for f in active), default=0.0)
+            hit = []  # the active faults that touched this record (or its model call)
+            for f in faults:
+                if f.active(hour):
+                    before = dict(rec)
+                    if f.apply is not None:
+                        f.apply(rec, rng)
+                    if rec != before or f.error_rate:
+                        hit.append(f)
+            backend.error_rate = max((f.error_rate for f in hit), default=0.0)
             d = guard.predict(rec)
-            for f in active:
+            for f in hit:
                 served[f.name][0] += d.source != "model"
                 served[f.name][1] += 1
             if i % 50 == 0 or i == n - 1:

@@ -112,15 +112,19 @@ class CategoricalDist:
         import pyarrow.compute as pc
 
         arr = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(np.asarray(values, dtype=object), from_pandas=True)
-        if pa.types.is_dictionary(arr.type):
-            arr = arr.cast(arr.type.value_type)
-        if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        if isinstance(arr, pa.ChunkedArray) and pa.types.is_dictionary(arr.type):
+            arr = arr.unify_dictionaries()
+        elif not (pa.types.is_dictionary(arr.type) or pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
             arr = pc.cast(arr, pa.string())
         missing = int(arr.null_count)
-        vc = pc.value_counts(arr)
+        vc = pc.value_counts(arr)  # a dictionary column is counted by its codes, no strings made
         vals = vc.field("values").to_pylist()
         cnts = vc.field("counts").to_pylist()
-        counts = {v: int(c) for v, c in zip(vals, cnts) if v is not None}
+        counts: dict[str, int] = {}
+        for v, c in zip(vals, cnts):
+            if v is not None:
+                key = str(v)
+                counts[key] = counts.get(key, 0) + int(c)
         return cls(counts=counts, missing=missing)
 
     @property

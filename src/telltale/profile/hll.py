@@ -18,6 +18,14 @@ import numpy as np
 
 _U = np.uint64
 _CHUNK = 1 << 16
+_SMALL = 1 << 12
+
+
+def _rank(h: np.ndarray, p: int, q: int) -> np.ndarray:
+    """Leading zeros of the low q bits, plus one. frexp gives the bit length exactly
+    except within 2**-53 of a power of two (immaterial here)."""
+    _, e = np.frexp((h << _U(p)).astype(np.float64))
+    return np.minimum(65 - e.astype(np.int64), q + 1).astype(np.uint8)
 
 
 class HLL:
@@ -42,16 +50,15 @@ class HLL:
             return
         h = np.asarray(hashes, dtype=_U)
         p, q = self.p, 64 - self.p
+        if len(h) <= _SMALL:  # a minute's batch: scatter-max beats the grid's fixed 2**p cost
+            np.maximum.at(self.registers, (h >> _U(q)).astype(np.int64), _rank(h, p, q))
+            return
         width = q + 2
         seen = np.zeros((1 << p) * width, dtype=bool)
         for lo in range(0, len(h), _CHUNK):
             c = h[lo:lo + _CHUNK]
             idx = (c >> _U(q)).astype(np.int64)
-            # rank = leading zeros of the remaining q bits, plus one. frexp gives the
-            # bit length exactly except within 2**-53 of a power of two (immaterial here)
-            _, e = np.frexp((c << _U(p)).astype(np.float64))
-            rank = np.minimum(65 - e.astype(np.int64), q + 1)
-            seen[idx * width + rank] = True
+            seen[idx * width + _rank(c, p, q)] = True
         grid = seen.reshape(1 << p, width)
         top = np.where(grid.any(axis=1), width - 1 - np.argmax(grid[:, ::-1], axis=1), 0).astype(np.uint8)
         np.maximum(self.registers, top, out=self.registers)
