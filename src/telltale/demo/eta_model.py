@@ -50,11 +50,19 @@ class EtaModel:
 
 
 def rules_eta(record: Mapping[str, Any]) -> float:
-    """Preparation time plus distance at the vehicle's usual speed, plus a margin."""
-    prep_min = min(max(_num(record.get("prep_time_s"), 600.0), 0.0), 7200.0) / 60
+    """Preparation time plus distance at the vehicle's usual speed, plus a margin.
+
+    A value outside its contract range is not trusted: the typical value stands in.
+    """
+    prep_min = _within(record.get("prep_time_s"), 0.0, 7200.0, 600.0) / 60
     kmh = VEHICLE_KMH.get(record.get("vehicle"), 18.0)
-    km = min(max(_num(record.get("distance_km"), 3.0), 0.0), 60.0)
+    km = _within(record.get("distance_km"), 0.0, 60.0, 3.0)
     return round(prep_min + 60 * km / kmh + 5.0, 1)
+
+
+def _within(v: Any, lo: float, hi: float, typical: float) -> float:
+    x = _num(v)
+    return x if lo <= x <= hi else typical  # NaN fails both comparisons
 
 
 def _num(v: Any, default: float = np.nan) -> float:
