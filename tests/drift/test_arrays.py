@@ -89,3 +89,18 @@ def test_clean_control_has_no_critical_finding(n):
     rep = drift_columns(side(), side(), None)
     assert [f for f in rep.findings() if f.severity == "critical"] == []
     assert all(r.severity is None for r in rep.results)
+
+
+def test_timestamps_and_retyped_columns_are_skipped_with_a_reason():
+    import datetime as dt
+
+    n = 500
+    t0 = dt.datetime(2026, 1, 1)
+    ref = {"ts": pa.array([t0 + dt.timedelta(minutes=i) for i in range(n)]), "x": pa.array(np.arange(n, dtype=float))}
+    cur = {"ts": pa.array([t0 + dt.timedelta(days=30, minutes=i) for i in range(n)]), "x": pa.array([str(i) for i in range(n)])}
+    spec = spec_from_dict({"service": "s", "owner": "o", "inputs": {"ts": {"type": "timestamp"}, "x": {"type": "float"}}})
+    for sp in (spec, None):
+        rep = drift_columns(ref, cur, sp, multivariate=False)
+        assert rep.results == []
+        assert "moves with time" in rep.skipped["ts"]
+        assert "type check" in rep.skipped["x"]

@@ -59,3 +59,14 @@ def test_too_few_rows_and_no_shared_columns():
     assert r.severity is None and "too few rows" in r.message
     with pytest.raises(ValueError, match="at least one column"):
         multivariate_drift({"a": np.arange(3.0)}, {"b": np.arange(3.0)})
+
+
+def test_empty_and_constant_columns_are_left_out():
+    rng = np.random.default_rng(6)
+    n = 2000
+    ref = {"x": rng.normal(size=n), "empty": np.full(n, np.nan), "const": np.ones(n)}
+    cur = {"x": rng.normal(size=n), "empty": np.full(n, np.nan), "const": np.ones(n)}
+    r = multivariate_drift(ref, cur, max_rows=1000)
+    assert r.severity is None and abs(r.auc - 0.5) < 0.06
+    only_empty = multivariate_drift({"empty": ref["empty"]}, {"empty": cur["empty"]})
+    assert only_empty.severity is None and "no column carries information" in only_empty.message

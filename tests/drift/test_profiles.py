@@ -87,3 +87,11 @@ def test_merge_of_profiles_gives_the_drift_of_the_whole():
 def test_no_reference_no_findings():
     cur = Profile.from_columns(SPEC, _data(100, 1))
     assert drift_findings(SPEC, cur, None, None) == []
+
+
+def test_retyped_field_is_left_to_the_type_check():
+    ref = Profile.from_columns(SPEC, _data(2000, 1))
+    cur_data = _data(2000, 2)
+    cur_data["steady"] = np.asarray([f"{v:.3f}" for v in cur_data["steady"]], dtype=object)
+    cur = Profile.from_columns(SPEC, cur_data)
+    assert "steady" not in {r.feature for r in drift_results(SPEC, cur, ref)}

@@ -39,14 +39,16 @@ def test_unit_switch_is_caught_in_the_first_window_after_it_and_contained(tmp_pa
         guard = Guard(eta_spec, model=model.predict_one, fallback=rules_eta, recorder=recorder, clock=clock)
         start = clock.now()
         switch_ts = start + SWITCH_AT * STEP_S
-        sources_before, sources_after, reasons_after = set(), set(), []
+        model.predict_one(generate(1, seed=9).records()[0])  # warm up outside the guard's 150 ms budget
+        sources_before, reasons_before, sources_after, reasons_after = [], [], set(), []
         for i, rec in enumerate(generate(N, seed=7).records()):
             clock.advance(STEP_S)
             if i >= SWITCH_AT:
                 rec["prep_time_s"] = rec["prep_time_s"] * 1000  # the upstream now sends milliseconds
             d = guard.predict(rec)
             if i < SWITCH_AT:
-                sources_before.add(d.source)
+                sources_before.append(d.source)
+                reasons_before.append(" ".join(d.reasons))
             else:
                 sources_after.add(d.source)
                 reasons_after.append(" ".join(d.reasons))
@@ -55,7 +57,10 @@ def test_unit_switch_is_caught_in_the_first_window_after_it_and_contained(tmp_pa
         assert recorder.stats.written == N and not recorder.stats.dropped
 
         # Containment: the model served before the switch, the rules fallback after it.
-        assert sources_before == {"model"}
+        # The 150 ms budget is real time, so on a loaded machine a call may miss it:
+        # allowed before the switch, but only for that reason, and rarely.
+        assert sources_before.count("model") >= 0.95 * SWITCH_AT
+        assert all("deadline" in r for s, r in zip(sources_before, reasons_before) if s != "model")
         assert sources_after == {"rules"}
         assert all("prep_time_s" in r for r in reasons_after)
 

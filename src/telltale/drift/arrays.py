@@ -122,7 +122,14 @@ def _plan(reference: Mapping[str, Any], current: Mapping[str, Any], spec: Servic
     shared = [c for c in reference if c in current]
     if spec is None:
         for c in shared:
-            plan[c] = (is_numeric_column(reference[c]) and is_numeric_column(current[c]), "drift", "auto", None)
+            if _is_timestamp(reference[c]) or _is_timestamp(current[c]):
+                skipped[c] = _TIMESTAMP_SKIP
+                continue
+            num_ref, num_cur = is_numeric_column(reference[c]), is_numeric_column(current[c])
+            if num_ref != num_cur:
+                skipped[c] = _RETYPED_SKIP
+                continue
+            plan[c] = (num_ref, "drift", "auto", None)
         return plan
     for name, f in spec.inputs.items():
         if name not in reference or name not in current:
@@ -131,7 +138,14 @@ def _plan(reference: Mapping[str, Any], current: Mapping[str, Any], spec: Servic
         if f.type == "string":
             skipped[name] = "free text (type string): drift is measured on categories and numbers only"
             continue
-        numeric = f.type in _NUMERIC_SPEC_TYPES and is_numeric_column(reference[name]) and is_numeric_column(current[name])
+        if f.type == "timestamp" or _is_timestamp(reference[name]):
+            skipped[name] = _TIMESTAMP_SKIP
+            continue
+        num_ref, num_cur = is_numeric_column(reference[name]), is_numeric_column(current[name])
+        if num_ref != num_cur:
+            skipped[name] = _RETYPED_SKIP
+            continue
+        numeric = f.type in _NUMERIC_SPEC_TYPES and num_ref
         d = f.drift
         plan[name] = (numeric, "drift", d.method if d else "auto", d.threshold if d else None)
     pred = spec.prediction
@@ -139,6 +153,22 @@ def _plan(reference: Mapping[str, Any], current: Mapping[str, Any], spec: Servic
         numeric = spec.output.type in ("float", "int") and is_numeric_column(reference[pred]) and is_numeric_column(current[pred])
         plan[pred] = (numeric, "prediction_drift", "auto", None)
     return plan
+
+
+#: Two periods' timestamps always differ; their lag is the freshness check's business.
+_TIMESTAMP_SKIP = "timestamp: it moves with time by design (freshness covers it), so it is not tested for drift"
+
+
+_RETYPED_SKIP = ("numbers on one side and not on the other: the type check reports it, and comparing the two "
+                 "as text would measure the formatting, not the data")
+
+
+def _is_timestamp(values: Any) -> bool:
+    import pyarrow as pa
+
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return pa.types.is_timestamp(values.type) or pa.types.is_date(values.type)
+    return np.asarray(values).dtype.kind == "M"
 
 
 def _rows(columns: Mapping[str, Any]) -> int:

@@ -158,6 +158,9 @@ def _rank(s: Severity | None) -> int:
 
 def _message(feature: str, m: Method, value: float, p: float | None, warn: float, crit: float, sev: Severity | None,
              ref: Dist, cur: Dist) -> str:
+    if value != value:  # nan: no non-missing values on one side
+        return (f"{feature}: no non-missing values to compare ({ref.n} in the reference, {cur.n} current); "
+                f"only the missing share was checked")
     ptxt = f", p={p:.2g}" if p is not None else ""
     head = f"{feature}: {m.description} {value:.3g}{ptxt} (warning at {warn:g}, critical at {crit:g})"
     if isinstance(ref, NumericDist) and isinstance(cur, NumericDist) and ref.n and cur.n:

@@ -15,7 +15,7 @@ sqrt((n1 + n2 + 1) / (12 n1 n2))). With the default 4,000 rows a side that error
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -79,7 +79,9 @@ def multivariate_drift(
         return MultivariateResult(float("nan"), 1.0, n_ref, n_cur, message=f"too few rows ({n_ref} reference, {n_cur} current) for a domain classifier")
     ir = np.sort(rng.choice(n_ref, size=min(n_ref, max_rows), replace=False))
     ic = np.sort(rng.choice(n_cur, size=min(n_cur, max_rows), replace=False))
-    x, categorical = _design(names, reference, current, ir, ic)
+    x, categorical, names = _design(names, reference, current, ir, ic)
+    if not names:
+        return MultivariateResult(float("nan"), 1.0, n_ref, n_cur, message="no column carries information (all empty or constant)")
     y = np.concatenate([np.zeros(ir.size), np.ones(ic.size)])
 
     def model() -> Any:
@@ -109,7 +111,7 @@ def _fit_and_explain(model: Any, x: np.ndarray, y: np.ndarray, names: list[str],
         imp = permutation_importance(fitted, xte, yte, scoring="roc_auc", n_repeats=2, random_state=seed)
         importances = {n: float(v) for n, v in zip(names, imp.importances_mean)}
     result = MultivariateResult(auc, p, n_ref, n_cur, importances, sev)
-    return MultivariateResult(auc, p, n_ref, n_cur, importances, sev, _message(result))
+    return replace(result, message=_message(result))
 
 
 def _message(r: MultivariateResult) -> str:
@@ -125,18 +127,27 @@ def _length(col: Any) -> int:
     return len(col)
 
 
-def _design(names: list[str], reference: Mapping[str, Any], current: Mapping[str, Any], ir: np.ndarray, ic: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    cols, categorical = [], []
+def _design(names: list[str], reference: Mapping[str, Any], current: Mapping[str, Any], ir: np.ndarray,
+            ic: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The classifier's matrix, which columns are categorical, and the columns kept
+    (a column empty or constant on both sides together tells the classifier nothing)."""
+    cols, categorical, kept = [], [], []
     for n in names:
         a, b = _take(reference[n], ir), _take(current[n], ic)
         num_a, num_b = _as_numeric(a), _as_numeric(b)
         if num_a is not None and num_b is not None:
-            cols.append(np.concatenate([num_a, num_b]))
-            categorical.append(False)
+            col, is_cat = np.concatenate([num_a, num_b]), False
         else:
-            cols.append(_codes(np.concatenate([_as_text(a), _as_text(b)])))
-            categorical.append(True)
-    return np.column_stack(cols), np.asarray(categorical)
+            col, is_cat = _codes(np.concatenate([_as_text(a), _as_text(b)])), True
+        present = col[~np.isnan(col)]
+        if present.size == 0 or (present.min() == present.max() and present.size == col.size):
+            continue
+        cols.append(col)
+        categorical.append(is_cat)
+        kept.append(n)
+    if not cols:
+        return np.empty((ir.size + ic.size, 0)), np.empty(0, dtype=bool), []
+    return np.column_stack(cols), np.asarray(categorical), kept
 
 
 def _take(col: Any, idx: np.ndarray) -> Any:

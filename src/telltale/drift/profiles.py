@@ -43,6 +43,8 @@ def drift_results(spec: ServiceSpec, current: Any, reference: Any) -> list[Drift
         if name not in cur_fields or name not in ref_fields or f.type == "string":
             continue
         rc, cc = ref_fields[name], cur_fields[name]
+        if _observed(rc) and _observed(cc) and rc.kind != cc.kind:
+            continue  # numbers on one side, text on the other: the type check's finding, not drift
         numeric = _numeric(rc, cc, f.type)
         d = f.drift
         out.append(compare(name, column_profile_dist(rc, numeric), column_profile_dist(cc, numeric),
@@ -62,6 +64,10 @@ def drift_findings(spec: ServiceSpec, current: Any, reference: Any, window: Wind
     if reference is None or current is None:
         return []
     return [f for r in drift_results(spec, current, reference) if (f := r.to_finding(window)) is not None]
+
+
+def _observed(col: Any) -> bool:
+    return bool((col.numeric is not None and col.numeric.count) or (col.categorical is not None and col.categorical.count))
 
 
 def _numeric(ref_col: Any, cur_col: Any, declared: str) -> bool:

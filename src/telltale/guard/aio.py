@@ -19,8 +19,7 @@ class AsyncSteps(Steps):
     """``apredict`` and the async model calls behind it."""
 
     async def _apredict(self, record: Mapping[str, Any], key: Any, event_ts: float | None, primary: Version | None) -> Decision:
-        clock = self._clock
-        t0 = clock.monotonic()
+        t0 = self._mono()
         ctx = self._enter(t0)
         reasons: list[str] = []
         violations = self._check(record)
@@ -68,12 +67,12 @@ class AsyncSteps(Steps):
                 return None, RuntimeError(f"guard is closed ({e})"), 0, False, None
             # late answers and the bulkhead slot follow the thread's own future, which
             # completes even after this event loop is gone
-            done, _ = await asyncio.wait({asyncio.wrap_future(cfut)}, timeout=max(0.0, deadline - self._clock.monotonic()))
+            done, _ = await asyncio.wait({asyncio.wrap_future(cfut)}, timeout=max(0.0, deadline - self._mono()))
             if not done:
                 return None, None, 1, True, cfut
             raw, err, attempts, _ = cfut.result()
             return raw, err, attempts, False, cfut
-        done, _ = await asyncio.wait({fut}, timeout=max(0.0, deadline - self._clock.monotonic()))
+        done, _ = await asyncio.wait({fut}, timeout=max(0.0, deadline - self._mono()))
         if not done:
             return None, None, 1, True, fut
         raw, err, attempts, _ = fut.result()

@@ -7,10 +7,16 @@ the fallback. After ``open_wait_s`` it lets exactly ``half_open_calls`` trial ca
 through; their failure rate decides between closing and opening again. Besides errors and
 timeouts it can trip on quality: the rate of out-of-distribution inputs or of
 low-confidence outputs. Every state change is kept in a small ring and counted.
+
+Every call but one kind takes the breaker's lock. The common one, a clean success while
+closed, once a count window holds ``min_calls`` calls, only ticks a counter (see
+``record``): such a success can never open the breaker, so it only has to be counted
+before the next decision, which folds the ticks into the window under the lock.
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -66,6 +72,8 @@ class CircuitBreaker:
         self.changes: deque[StateChange] = deque(maxlen=history)
         self.change_count = 0
         self.rejected = 0
+        self._ok_ticks: itertools.count | None = None  # set while clean successes may skip the lock
+        self._ok_seen = 0
         self._reset_window()
         self._opened_at = 0.0
         self._trial_issued = 0
@@ -93,13 +101,27 @@ class CircuitBreaker:
 
     def record(self, outcome: int) -> None:
         """Record one finished call: 0 for a clean success, else FAILURE|OOD|LOW_CONFIDENCE bits."""
+        ticks = self._ok_ticks  # one read: the counter of the current closed stretch, or None
+        if ticks is not None and not outcome:
+            # Lock-free: next() on an itertools.count is one C call, atomic under the GIL.
+            # Safe because _ok_ticks is set only while closed with a count window that
+            # holds >= min_calls calls and passed its last check: a success then only
+            # lowers every rate (it adds a call or replaces the oldest one), so it cannot
+            # open the breaker. The ticks are folded into the window, in order, before
+            # the next call that takes the lock decides anything.
+            next(ticks)
+            return
         with self._lock:
             if self.state is CLOSED:
+                self._fold()
                 self._add(outcome)
                 if (self._fail or self._ood or self._lowc) and self._n >= self._min_calls:
                     reason = self._trip_reason()
                     if reason:
                         self._open(reason)
+                        return
+                if self._ok_ticks is None and not self._time_window and self._n >= self._min_calls:
+                    self._ok_ticks, self._ok_seen = itertools.count(), 0
             elif self.state is HALF_OPEN and self._trial_done < self._trial_issued:
                 self._trial_done += 1
                 if outcome & FAILURE:
@@ -126,6 +148,25 @@ class CircuitBreaker:
         # count window: outcomes only, the deque drops the oldest; time window: (time, outcome)
         self._ring: deque = deque() if self._time_window else deque(maxlen=self._size)
         self._n = self._fail = self._ood = self._lowc = 0
+        self._ok_ticks = None
+
+    def _fold(self) -> None:
+        """Add the successes ticked without the lock to the window (under the lock).
+
+        A count cannot be read without a tick of its own, so ``_ok_seen`` counts the
+        ticks already accounted for, this read's included.
+        """
+        ticks = self._ok_ticks
+        if ticks is None:
+            return
+        t = next(ticks)
+        new, self._ok_seen = t - self._ok_seen, t + 1
+        ring = self._ring
+        for _ in range(min(new, self._size)):  # more than the window's size leaves only these
+            if len(ring) == self._size and ring[0]:
+                self._drop(ring[0])
+            ring.append(0)
+        self._n = len(ring)
 
     def _add(self, outcome: int) -> None:
         ring = self._ring
@@ -169,6 +210,8 @@ class CircuitBreaker:
         self._move(OPEN, f"{reason}; failing fast for {self._wait:g} s")
 
     def _move(self, new: str, reason: str) -> None:
+        self._fold()
+        self._ok_ticks = None  # successes ticked after this do not count (the call finished while open)
         old, self.state = self.state, new
         if new is HALF_OPEN:
             self._trial_issued = self._trial_done = self._trial_failed = 0
@@ -183,4 +226,6 @@ class CircuitBreaker:
 
     @property
     def window_calls(self) -> int:
-        return self._n
+        with self._lock:
+            self._fold()
+            return self._n

@@ -10,6 +10,7 @@ and a minimum confidence. Each gate has a name under which its triggers are coun
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,7 +56,7 @@ def unpack(raw: Any, classes: tuple[Any, ...] | None) -> tuple[Any, float | None
 class OutputGates:
     """The output contract compiled once; ``check`` returns (gate, reason) or None."""
 
-    __slots__ = ("_type", "_lo", "_hi", "_classes", "_min_conf", "classes", "active")
+    __slots__ = ("_type", "_lo", "_hi", "_classes", "_min_conf", "classes", "active", "_num", "_flo", "_fhi")
 
     def __init__(self, spec: OutputSpec) -> None:
         self._type = spec.type
@@ -69,8 +70,16 @@ class OutputGates:
             self._classes = self.classes  # type: ignore[assignment]
         self._min_conf = spec.confidence.min if spec.confidence is not None else None
         self.active = True
+        # the shortcut for the common answer: a number of the output type's own class
+        # inside the range clamped to finite floats, which also keeps out inf and NaN
+        self._num = {"float": float, "int": int}.get(self._type) if self._classes is None else None
+        self._flo = max(self._lo, -sys.float_info.max)
+        self._fhi = min(self._hi, sys.float_info.max)
 
     def check(self, value: Any, confidence: float | None) -> tuple[str, str] | None:
+        if (value.__class__ is self._num and self._flo <= value <= self._fhi
+                and (confidence is None or self._min_conf is None or confidence >= self._min_conf)):
+            return None  # what the full check below would say, decided in one test
         t = self._type
         cls = value.__class__
         if t == "float" or t == "int":

@@ -18,7 +18,7 @@ from typing import Any
 from telltale.guard._ids import new_id
 from telltale.guard.breaker import FAILURE, LOW_CONFIDENCE, OOD
 from telltale.guard.bulkhead import Bulkhead
-from telltale.guard.output import unpack
+from telltale.guard.output import Output, unpack
 from telltale.guard.retry import RetryPolicy
 from telltale.guard.stage import CURRENT, CallContext
 from telltale.guard.versions import Version
@@ -37,23 +37,30 @@ class Steps:
     # -- calling the model (sync) ----------------------------------------------------------
     def _attempts(self, model: Callable[..., Any], record: Mapping[str, Any], deadline: float | None) -> Outcome:
         """Call the model, retrying retryable errors inside the deadline and the budget."""
+        try:
+            raw = model(record)
+        except Exception as e:
+            raw, err, attempts = self._retries(model, record, e, deadline)
+            return raw, err, attempts, False
+        if self.retry is not None:
+            self.retry.budget.succeeded()
+        return raw, None, 1, False
+
+    def _retries(self, model: Callable[..., Any], record: Mapping[str, Any], err: BaseException,
+                 deadline: float | None) -> tuple[Any, BaseException | None, int]:
+        """After a failed first attempt: (raw, error, attempts) of the retries that are allowed."""
         policy = self.retry
-        if policy is None:
-            try:
-                return model(record), None, 1, False
-            except Exception as e:
-                return None, e, 1, False
-        attempt = 0
-        while True:
+        attempt = 1
+        while policy is not None and self._may_retry(policy, err, attempt, deadline):
             attempt += 1
             try:
                 raw = model(record)
             except Exception as e:
-                if not self._may_retry(policy, e, attempt, deadline):
-                    return None, e, attempt, False
+                err = e
                 continue
             policy.budget.succeeded()
-            return raw, None, attempt, False
+            return raw, None, attempt
+        return None, err, attempt
 
     def _may_retry(self, policy: RetryPolicy, e: BaseException, attempt: int, deadline: float | None) -> bool:
         """After a failed attempt: spend the budget token, decide, and back off (sync)."""
@@ -71,7 +78,7 @@ class Steps:
             self.counters.add("retries_denied_by_budget")
             return None
         delay = policy.backoff(attempt)
-        if deadline is not None and self._clock.monotonic() + delay >= deadline:
+        if deadline is not None and self._mono() + delay >= deadline:
             self.counters.add("retries_denied_by_deadline")
             return None
         self.counters.add("retries")
@@ -83,7 +90,7 @@ class Steps:
         except RuntimeError as e:  # the pool was shut down by close(): serve the fallback, say why
             return None, RuntimeError(f"guard is closed ({e})"), 0, False, None
         try:
-            raw, err, attempts, _ = fut.result(timeout=max(0.0, deadline - self._clock.monotonic()))
+            raw, err, attempts, _ = fut.result(timeout=max(0.0, deadline - self._mono()))
         except FutureTimeout:
             return None, None, 1, True, fut
         return raw, err, attempts, False, fut
@@ -180,22 +187,31 @@ class Steps:
             if breaker is not None:
                 breaker.record(FAILURE | ctx.flags)
             return None, None, None, "fallback"
-        value, confidence, usage = unpack(raw, self._gates.classes)
-        gate = self._gates.check(value, confidence)
-        if breaker is not None:
-            breaker.record(ctx.flags | (0 if gate is None else (LOW_CONFIDENCE if gate[0] == "confidence" else FAILURE)))
-        if gate is not None:
-            self.counters.trigger(gate[0])
-            reasons.append(gate[1])
-            return value, confidence, usage, "fallback"
-        return value, confidence, usage, source
+        return self._judge_answer(raw, source, ctx.flags, reasons)
+
+    def _judge_answer(self, raw: Any, source: str, flags: int, reasons: list[str]) -> tuple[Any, float | None, Any, str]:
+        """The model answered: unpack it, hold it to the output gates, tell the breaker."""
+        gates = self._gates
+        if gates.classes is None and raw.__class__ is not Output:
+            value, confidence, usage = raw, None, None  # a plain value: what unpack would return
+        else:
+            value, confidence, usage = unpack(raw, gates.classes)
+        gate = gates.check(value, confidence)
+        if gate is None:
+            if self.breaker is not None:
+                self.breaker.record(flags)
+            return value, confidence, usage, source
+        if self.breaker is not None:
+            self.breaker.record(flags | (LOW_CONFIDENCE if gate[0] == "confidence" else FAILURE))
+        self.counters.trigger(gate[0])
+        reasons.append(gate[1])
+        return value, confidence, usage, "fallback"
 
     def _finish(self, record: Mapping[str, Any], violations: list, route: Version | None, value: Any,
                 confidence: float | None, usage: Any, source: str, attempts: int, reasons: list[str],
                 ctx: CallContext, t0: float, event_ts: float | None, late: Any) -> Decision:
-        clock = self._clock
         CURRENT.set(None)
-        now = clock.monotonic()
+        now = self._mono()
         latency_ms = (now - ctx.start) * 1000.0
         stages = ctx.stages
         if attempts:
@@ -204,20 +220,25 @@ class Steps:
             reasons.extend(ctx.overruns)
         served = source in MODEL_SOURCES
         version = (route or self._primary or _NO_VERSION).version
-        cost = self._cost.cost(attempts, usage if served else None) if attempts and self._cost.enabled else None
+        cost = self._cost.cost(attempts, usage if served else None) if attempts and self._costed else None
         if not served:
             confidence = None
         did = new_id()
         inputs = dict(record)
         # positional, in field order (pinned by a test): keywords cost 1 µs more per object
-        rec = PredictionRecord(did, self.service, clock.now(), inputs, value, confidence, source, version,
+        rec = PredictionRecord(did, self.service, self._wall(), inputs, value, confidence, source, version,
                                self._components, latency_ms, stages, cost, violations, reasons,
                                _segment(record, self._segment) if self._segment else None, event_ts)
         self.counters.served(source)
-        if late is None:
-            self._submit(rec)
-        else:
+        if late is not None:
             self._hold_late(rec, late, ctx.start)
+        elif self._recorder is not None:
+            try:  # _submit, inline
+                self._recorder.submit(rec)
+            except Exception as e:
+                self._record_failed(e)
+        else:
+            self._submit(rec)
         if self._shadow is not None:
             self._shadow.offer(did, inputs, value, source)
         return Decision(did, value, source, confidence, reasons, latency_ms, stages, violations, version, cost)
@@ -226,10 +247,10 @@ class Steps:
         """Keep the record until the late model answer arrives (or the grace ends)."""
         rec.reasons = list(rec.reasons)  # the caller's Decision keeps its own list
         self._late.hold(rec)
-        clock, late, classes = self._clock, self._late, self._gates.classes
+        mono, late, classes = self._mono, self._late, self._gates.classes
 
         def note(r: PredictionRecord, f: Any) -> None:
-            ms = (clock.monotonic() - start) * 1000.0
+            ms = (mono() - start) * 1000.0
             r.stages = {**r.stages, "model_late": ms}
             if f.cancelled():
                 r.reasons.append(f"late model call was cancelled after {ms:.1f} ms")
@@ -248,9 +269,13 @@ class Steps:
             if recorder is None:
                 recorder = self._open_recorder()
             recorder.submit(rec)
-        except Exception as e:  # a recorder must never raise; if one does, count it, never fail the call
-            self.counters.add("record_errors")
-            self.last_record_error = f"{type(e).__name__}: {e}"
+        except Exception as e:
+            self._record_failed(e)
+
+    def _record_failed(self, e: Exception) -> None:
+        # a recorder must never raise; if one does, count it, never fail the call
+        self.counters.add("record_errors")
+        self.last_record_error = f"{type(e).__name__}: {e}"
 
     def _open_recorder(self) -> Any:
         with self._recorder_lock:
