@@ -95,3 +95,16 @@ def test_retyped_field_is_left_to_the_type_check():
     cur_data["steady"] = np.asarray([f"{v:.3f}" for v in cur_data["steady"]], dtype=object)
     cur = Profile.from_columns(SPEC, cur_data)
     assert "steady" not in {r.feature for r in drift_results(SPEC, cur, ref)}
+
+
+def test_small_window_sketch_gives_the_exact_values_and_p_value():
+    from scipy.stats import ks_2samp
+
+    a, b = np.arange(10.0), np.arange(100.0, 110.0)
+    ra = column_profile_dist(Profile.from_columns(None, {"x": a}).fields["x"], True)
+    rb = column_profile_dist(Profile.from_columns(None, {"x": b}).fields["x"], True)
+    assert np.array_equal(ra.sorted_values, a)  # a KLL sketch that never compacted holds every value
+    r = compare("x", ra, rb)
+    assert r.method == "ks" and r.value == 1.0
+    assert r.p_value == pytest.approx(ks_2samp(a, b).pvalue)
+    assert r.severity == "critical"

@@ -55,6 +55,15 @@ class NumericDist:
         n = 0 if sketch is None or sketch.is_empty() else int(sketch.n)  # type: ignore[attr-defined]
         if n == 0:
             return cls(n=0, missing=int(missing), mean=float("nan"), std=float("nan"), sketch=None)
+        if not sketch.is_estimation_mode():  # type: ignore[union-attr]
+            # A KLL sketch that never compacted still holds every value: read them back
+            # exactly (the quantile at each midpoint rank), so a small window gets exact
+            # statistics and an exact KS p-value, like the batch report.
+            values = np.asarray(sketch.get_quantiles(list((np.arange(n) + 0.5) / n)), dtype=np.float64)  # type: ignore[union-attr]
+            exact = cls.from_array(values)
+            m = float(mean) if mean is not None and np.isfinite(mean) else exact.mean
+            s = float(std) if std is not None and np.isfinite(std) else exact.std
+            return cls(n=n, missing=int(missing), mean=m, std=s, sorted_values=exact.sorted_values)
         grid = np.asarray(sketch.get_quantiles(list(QUANTILE_GRID)), dtype=np.float64)  # type: ignore[union-attr]
         m = float(mean) if mean is not None and np.isfinite(mean) else float(grid.mean())
         s = float(std) if std is not None and np.isfinite(std) else float(grid.std())

@@ -88,7 +88,7 @@ def _effect(m: Method, ref: Dist, cur: Dist) -> tuple[float, float | None]:
         if ref.n == 0 or cur.n == 0:
             return float("nan"), None
         d, err, w = _ks_w(ref, cur)
-        if err == 0.0 and ref.n * cur.n <= EXACT_MAX_PRODUCT:
+        if ref.sorted_values is not None and cur.sorted_values is not None and ref.n * cur.n <= EXACT_MAX_PRODUCT:
             p = ks_2samp(ref.sorted_values, cur.sorted_values)[1]
         else:
             p = ks_pvalue(max(d - err, 0.0), ref.n, cur.n)
