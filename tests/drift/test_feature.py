@@ -149,3 +149,18 @@ def test_unknown_method_and_bad_threshold_raise():
 def test_mixed_kinds_raise():
     with pytest.raises(TypeError, match="both be numeric or both categorical"):
         compare("x", _num([1.0]), CategoricalDist.from_array(["a"]))
+
+
+def test_a_window_of_many_fields_splits_the_significance_level_bonferroni():
+    from scipy import stats
+
+    from telltale.drift.methods import ALPHA, family_alpha
+
+    ref = np.random.default_rng(3).normal(0, 1, 2000)
+    cur = np.random.default_rng(4).normal(0.9, 1, 30)  # 30 rows: a quiet 5-minute window
+    p = stats.ks_2samp(ref, cur).pvalue
+    assert family_alpha(11) < p < ALPHA  # significant alone, not as one of 11 fields
+    alone = compare("x", NumericDist.from_array(ref), NumericDist.from_array(cur))
+    in_family = compare("x", NumericDist.from_array(ref), NumericDist.from_array(cur), alpha=family_alpha(11))
+    assert alone.severity == "critical" and in_family.severity is None
+    assert family_alpha(11) == pytest.approx(ALPHA / 11) and family_alpha(0) == ALPHA

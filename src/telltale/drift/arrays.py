@@ -16,6 +16,7 @@ import numpy as np
 
 from telltale.drift.distribution import CategoricalDist, Dist, NumericDist
 from telltale.drift.feature import DriftResult, compare
+from telltale.drift.methods import family_alpha
 from telltale.drift.multivariate import MultivariateResult, multivariate_drift
 from telltale.spec.model import ServiceSpec
 from telltale.types import Finding, Window
@@ -95,6 +96,7 @@ def drift_columns(
     plan = _plan(reference, current, spec, skipped)
     rows_ref = sample_rows(_rows(reference))
     rows_cur = sample_rows(_rows(current), seed=1)
+    alpha = family_alpha(len(plan))
 
     def one(item: tuple[str, tuple[bool, str, str, float | None]]) -> DriftResult:
         name, (numeric, kind, method, threshold) = item
@@ -102,7 +104,7 @@ def drift_columns(
             progress(name)
         ref = column_dist(reference[name], numeric, sample=rows_ref)
         cur = column_dist(current[name], numeric, sample=rows_cur)
-        return compare(name, ref, cur, method=method, threshold=threshold, kind=kind)
+        return compare(name, ref, cur, method=method, threshold=threshold, kind=kind, alpha=alpha)
 
     # Sorting and merging release the GIL: two threads use both cores of a small machine.
     with ThreadPoolExecutor(max_workers=2) as pool:

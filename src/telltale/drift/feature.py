@@ -54,8 +54,14 @@ class DriftResult:
         return Finding(self.kind, self.feature, self.severity, self.statistic, self.value, self.threshold, window, self.message)
 
 
-def compare(feature: str, reference: Dist, current: Dist, *, method: str = "auto", threshold: float | None = None, kind: str = "drift") -> DriftResult:
-    """Drift of one field from ``reference`` to ``current``."""
+def compare(feature: str, reference: Dist, current: Dist, *, method: str = "auto", threshold: float | None = None, kind: str = "drift",
+            alpha: float = ALPHA) -> DriftResult:
+    """Drift of one field from ``reference`` to ``current``.
+
+    ``alpha`` is the significance level of the statistical gate; a caller testing k
+    fields at once passes ``family_alpha(k)`` so a window of many fields is not a
+    lottery of false alarms.
+    """
     numeric = isinstance(reference, NumericDist)
     if numeric != isinstance(current, NumericDist):
         raise TypeError(f"{feature}: reference and current must both be numeric or both categorical")
@@ -70,9 +76,9 @@ def compare(feature: str, reference: Dist, current: Dist, *, method: str = "auto
                            message=f"{feature}: no {side} data, drift not measured", **base)
 
     value, p = _effect(m, reference, current)
-    sev = severity(value, warn, crit) if (p is None or p < ALPHA) else None
+    sev = severity(value, warn, crit) if (p is None or p < alpha) else None
     null_delta, null_p = _missing_shift(reference, current)
-    null_sev = severity(null_delta, NULL_SHARE_WARNING, NULL_SHARE_CRITICAL) if null_p < ALPHA else None
+    null_sev = severity(null_delta, NULL_SHARE_WARNING, NULL_SHARE_CRITICAL) if null_p < alpha else None
     if null_sev is not None and _rank(null_sev) >= _rank(sev):
         msg = (f"{feature}: missing values went from {mr:.1%} to {mc:.1%} of rows (critical at a change of "
                f"{NULL_SHARE_CRITICAL:.0%}); find which upstream source stopped filling it")

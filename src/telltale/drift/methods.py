@@ -1,7 +1,8 @@
 """Drift methods, their thresholds, and how the default is chosen.
 
 A finding is **critical** only when the change is both statistically significant (a
-p-value below ``ALPHA`` where a test applies: it will not fire on noise in small windows)
+p-value below ``ALPHA``, split across the fields tested together, where a test applies:
+it will not fire on noise in small windows)
 and practically significant (an effect size at or above the method's critical
 threshold). At 500,000 rows every p-value is tiny, so the effect size is what decides:
 a 1% move in a mean is a few hundredths of an sd and is at most a warning.
@@ -38,6 +39,13 @@ MethodName = Literal["psi", "js", "wasserstein", "ks", "chi2"]
 
 #: Significance level for the statistical half of the gate.
 ALPHA = 0.01
+def family_alpha(k: int) -> float:
+    """Bonferroni: the level for each of ``k`` tests so that all ``k`` together err at
+    most ``ALPHA``. A 5-minute window of 30 rows and 11 fields tested at 1% each would
+    otherwise raise a false drift alarm about once an hour."""
+    return ALPHA / max(k, 1)
+
+
 #: Below this many values on either side a numeric field uses KS, a categorical chi2.
 SMALL_SAMPLE = 1000
 #: Null-share change (absolute) for a warning and for a critical finding.

@@ -13,6 +13,7 @@ from typing import Any
 
 from telltale.drift.distribution import CategoricalDist, Dist, NumericDist
 from telltale.drift.feature import DriftResult, compare
+from telltale.drift.methods import family_alpha
 from telltale.spec.model import ServiceSpec
 from telltale.types import Finding, Window
 
@@ -37,26 +38,25 @@ def column_profile_dist(col: Any, numeric: bool) -> Dist:
 
 def drift_results(spec: ServiceSpec, current: Any, reference: Any) -> list[DriftResult]:
     """Every per-field drift check between two profiles (those that passed too)."""
-    out: list[DriftResult] = []
     cur_fields, ref_fields = current.fields, reference.fields
+    plan: list[tuple[str, Any, Any, bool, dict[str, Any]]] = []  # (label, ref, cur, numeric, options)
     for name, f in spec.inputs.items():
         if name not in cur_fields or name not in ref_fields or f.type == "string":
             continue
         rc, cc = ref_fields[name], cur_fields[name]
         if _observed(rc) and _observed(cc) and rc.kind != cc.kind:
             continue  # numbers on one side, text on the other: the type check's finding, not drift
-        numeric = _numeric(rc, cc, f.type)
         d = f.drift
-        out.append(compare(name, column_profile_dist(rc, numeric), column_profile_dist(cc, numeric),
-                           method=d.method if d else "auto", threshold=d.threshold if d else None))
+        plan.append((name, rc, cc, _numeric(rc, cc, f.type), {"method": d.method if d else "auto", "threshold": d.threshold if d else None}))
     for pred in dict.fromkeys([spec.prediction or PREDICTION_COLUMN, PREDICTION_COLUMN]):
         if pred in cur_fields and pred in ref_fields:
             rc, cc = ref_fields[pred], cur_fields[pred]
             numeric = _numeric(rc, cc, "float" if spec.output.type in ("float", "int") else "category")
-            label = spec.prediction or PREDICTION_COLUMN
-            out.append(compare(label, column_profile_dist(rc, numeric), column_profile_dist(cc, numeric), kind="prediction_drift"))
+            plan.append((spec.prediction or PREDICTION_COLUMN, rc, cc, numeric, {"kind": "prediction_drift"}))
             break
-    return out
+    alpha = family_alpha(len(plan))
+    return [compare(label, column_profile_dist(rc, numeric), column_profile_dist(cc, numeric), alpha=alpha, **opts)
+            for label, rc, cc, numeric, opts in plan]
 
 
 def drift_findings(spec: ServiceSpec, current: Any, reference: Any, window: Window | None) -> list[Finding]:
