@@ -74,7 +74,7 @@ def _from_store(db: str, project: str, service: str, since: str, until: str | No
     from telltale.clock import SYSTEM_CLOCK
     from telltale.errors import TelltaleError
     from telltale.server.timeparse import to_epoch
-    from telltale.server.windows import findings_for
+    from telltale.monitor import findings_for
     from telltale.store import Store
 
     now = SYSTEM_CLOCK.now()

@@ -94,7 +94,7 @@ def run_demo(
     from telltale.guard import Guard
     from telltale.profile import Profile
     from telltale.record import recorder_for
-    from telltale.server.windows import findings_for
+    from telltale.monitor import findings_for
     from telltale.store import Store
 
     say = progress or (lambda stage, done, total: None)

@@ -60,7 +60,7 @@ class Bulkhead:
             with self._lock:
                 self.shed += 1
             return False
-        if self.peak < self.limit:
+        if self.limit - self._slots.qsize() > self.peak:  # a new peak: rare once warm
             self._note_peak()
         return True
 
@@ -71,7 +71,7 @@ class Bulkhead:
         except queue.Empty:
             pass
         else:
-            if self.peak < self.limit:
+            if self.limit - self._slots.qsize() > self.peak:
                 self._note_peak()
             return True
         if self.max_wait_s <= 0:
@@ -123,8 +123,7 @@ class Bulkhead:
         if fut.done():  # the waiter timed out or was cancelled: pass the slot on
             self.release()
         else:
-            if self.peak < self.limit:
-                self._note_peak()
+            self._note_peak()
             fut.set_result(True)
 
     def _note_peak(self) -> None:

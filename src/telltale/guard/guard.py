@@ -41,7 +41,9 @@ from telltale.guard.polling import ControlPoller
 from telltale.guard.retry import RetryPolicy
 from telltale.guard.stage import CURRENT, CallContext, Stage
 from telltale.guard.stats import Counters, GuardStats
-from telltale.guard.steps import MODEL_SOURCES, _release
+from telltale.guard.steps import _NO_VERSION, MODEL_SOURCES, _release
+from telltale.guard._ids import new_id
+from telltale.types import PredictionRecord
 from telltale.guard.versions import CanaryRouter, ShadowRunner, Version, as_version
 from telltale.spec.model import ServiceSpec
 from telltale.types import Decision
@@ -284,8 +286,28 @@ class Guard(AsyncSteps):
             value, source = self._chain.review(record, reasons)
         elif source not in MODEL_SOURCES:
             value, source = self._chain.serve(record, reasons)
-        return self._finish(record, violations, route, value, confidence, usage, source, attempts, reasons,
-                            ctx, t0, event_ts, fut if timed_out else None)
+        if timed_out or ctx.stages or ctx.overruns or self._costed or self._segment or self._shadow is not None:
+            return self._finish(record, violations, route, value, confidence, usage, source, attempts, reasons,
+                                ctx, t0, event_ts, fut if timed_out else None)
+        CURRENT.set(None)
+        now = self._mono()
+        latency_ms = (now - t0) * 1000.0
+        stages = {"model": latency_ms} if attempts else {}
+        version = (route or self._primary or _NO_VERSION).version
+        if source != "model" and source != "canary":
+            confidence = None
+        did = new_id()
+        rec = PredictionRecord(did, self.service, self._wall(), dict(record), value, confidence, source, version,
+                               self._components, latency_ms, stages, None, violations, reasons, None, event_ts)
+        self.counters.served(source)
+        if self._recorder is not None:
+            try:
+                self._recorder.submit(rec)
+            except Exception as e:
+                self._record_failed(e)
+        else:
+            self._submit(rec)
+        return Decision(did, value, source, confidence, reasons, latency_ms, stages, violations, version, None)
 
 
 def _as_call(fn: Callable[..., Any], version: Version, args: tuple, kwargs: dict, is_async: bool) -> tuple[Mapping[str, Any], Version]:

@@ -1,7 +1,7 @@
 """The telltale HTTP server: ingestion, services, findings, control, metrics, dashboard.
 
 FastAPI loads only when :func:`create_app` or :func:`run_server` is called, so that
-importing this package (for :mod:`telltale.server.windows`, say) stays cheap.
+importing this package (for :mod:`telltale.server.run`, say) stays cheap.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 
 from telltale.server.auth import Project, service_spec, store_of
 from telltale.server.timeparse import parse_time
-from telltale.server.windows import ChecksUnavailable, findings_for
+from telltale.monitor import ChecksUnavailable, findings_for
 
 router = APIRouter()
 

@@ -1,4 +1,7 @@
-"""Findings per window from stored minute profiles: shared by the server and ``telltale findings``.
+"""The monitor: findings per window from stored minute profiles.
+
+Sits between the store and whatever shows or acts on findings (the server's findings
+route, ``telltale findings``, the demo), so all of them see the same verdicts.
 
 Windows start on a minute boundary (profiles are per minute) and step by ``window_s``;
 each is the merge of its minute profiles, checked by ``telltale.checks.run_checks``
