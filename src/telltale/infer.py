@@ -68,9 +68,13 @@ class Inference:
     skipped: dict[str, str] = field(default_factory=dict)  # column -> why it is not an input
 
 
-def read_table(path: str | Path) -> Any:
+def read_table(path: str | Path, columns: list[str] | None = None) -> Any:
     """Read a Parquet or CSV file into a pyarrow Table; :class:`DataError` with one line
-    naming the file and the problem otherwise."""
+    naming the file and the problem otherwise.
+
+    Parquet is read through ``ParquetFile`` (multithreaded, one pass over the file, only
+    ``columns`` when given): ``pq.read_table`` goes through ``pyarrow.dataset``, which
+    imports pandas (half a second) for a single file that needs none of it."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
@@ -83,18 +87,23 @@ def read_table(path: str | Path) -> Any:
     suffixes = [s.lower() for s in p.suffixes]
     try:
         if ".parquet" in suffixes or ".pq" in suffixes:
-            return pq.read_table(p)
+            with pq.ParquetFile(p) as f:
+                return f.read(columns=columns, use_threads=True)
         if ".csv" in suffixes or ".tsv" in suffixes:
             delim = "\t" if ".tsv" in suffixes else ","
-            return pacsv.read_csv(p, parse_options=pacsv.ParseOptions(delimiter=delim))
+            table = pacsv.read_csv(p, parse_options=pacsv.ParseOptions(delimiter=delim))
+            return table if columns is None else table.select([c for c in columns if c in table.column_names])
     except (pa.ArrowException, OSError) as e:
         kind = "Parquet" if ".parquet" in suffixes or ".pq" in suffixes else "CSV"
         raise DataError(f"{p}: cannot be read as {kind}: {_first_line(e)}") from None
     raise DataError(f"{p}: unknown format {p.suffix or '(no suffix)'!r}; use a .parquet or .csv file")
 
 
-def infer(table: Any, *, target: str | None = None, prediction: str | None = None) -> Inference:
-    """Infer input fields (and the output, from the prediction or target column)."""
+def infer(table: Any, *, target: str | None = None, prediction: str | None = None, describe: bool = True) -> Inference:
+    """Infer input fields (and the output, from the prediction or target column).
+
+    ``describe=False`` skips what only the spec's comments show (the median in ``seen``),
+    for callers that keep the contract only, such as ``telltale report``."""
     names = list(table.column_names)
     for flag, col in (("--target", target), ("--prediction", prediction)):
         if col is not None and col not in names:
@@ -107,23 +116,24 @@ def infer(table: Any, *, target: str | None = None, prediction: str | None = Non
         if name.startswith("__"):
             skipped[name] = "names starting with '__' are reserved"
             continue
-        f = infer_field(name, table.column(name))
+        f = infer_field(name, table.column(name), describe=describe)
         if f is None:
             skipped[name] = f"type {table.column(name).type} is not supported as an input"
         else:
             inputs.append(f)
     out_col = prediction or target
-    output = infer_field(out_col, table.column(out_col), output=True) if out_col else None
+    output = infer_field(out_col, table.column(out_col), output=True, describe=describe) if out_col else None
     return Inference(inputs, output, table.num_rows, skipped)
 
 
-def infer_field(name: str, column: Any, *, output: bool = False) -> InferredField | None:
+def infer_field(name: str, column: Any, *, output: bool = False, describe: bool = True) -> InferredField | None:
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
     col = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     t = col.type
-    if pa.types.is_dictionary(t):
+    if pa.types.is_dictionary(t) and not _is_string(t.value_type):
         col = col.cast(t.value_type)
         t = col.type
     n = len(col)
@@ -134,25 +144,28 @@ def infer_field(name: str, column: Any, *, output: bool = False) -> InferredFiel
         return InferredField(name, "bool", nullable=nullable, seen=null_note)
     if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
         x = col.cast(pa.float64())
-        finite = pc.filter(x, pc.is_finite(x)) if pa.types.is_floating(t) else x
-        nan = (pc.sum(pc.is_nan(x)).as_py() or 0) if pa.types.is_floating(t) else 0
+        # One float64 buffer (nulls as NaN; zero-copy when there are none), then NumPy:
+        # no filtered copy of the column just to find its finite extremes.
+        a = x.to_numpy(zero_copy_only=False)
+        nan = int(np.count_nonzero(np.isnan(a))) - nulls if pa.types.is_floating(t) else 0
         null_note = f"{_pct((nulls + nan) / n)} null" if n else "no rows"
         typ = "int" if pa.types.is_integer(t) else "float"
         unit = None if output else unit_from_name(name)
-        mm = pc.min_max(finite).as_py() if len(finite) else {"min": None, "max": None}
+        finite = np.isfinite(a)
+        fin = a if finite.all() else a[finite]
         rng = None
         seen = null_note
-        if mm["min"] is not None:
-            rng = widen(mm["min"], mm["max"], unit, integer=typ == "int")
-            med = pc.approximate_median(finite).as_py()
-            seen = f"seen {_num(mm['min'])} to {_num(mm['max'])}, median {_num(med)}, {null_note}"
+        if fin.size:
+            lo, hi = float(fin.min()), float(fin.max())
+            rng = widen(lo, hi, unit, integer=typ == "int")
+            if describe:
+                med = pc.approximate_median(pa.array(fin)).as_py()
+                seen = f"seen {_num(lo)} to {_num(hi)}, median {_num(med)}, {null_note}"
         return InferredField(name, typ, unit=unit, range=rng, nullable=nullable or nan > 0, seen=seen)
     if pa.types.is_timestamp(t) or pa.types.is_date(t):
         return InferredField(name, "timestamp", nullable=nullable, seen=null_note)
-    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
-        counts = pc.value_counts(col.drop_null())
-        values = counts.field("values").to_pylist()
-        freq = counts.field("counts").to_pylist()
+    if pa.types.is_dictionary(t) or _is_string(t):
+        values, freq = _value_counts(col)
         non_null = n - nulls
         if not output and 0 < len(values) <= MAX_CATEGORIES and len(values) <= max(1, non_null // 2):
             order = sorted(zip(freq, values), key=lambda fv: (-fv[0], fv[1]))
@@ -162,6 +175,31 @@ def infer_field(name: str, column: Any, *, output: bool = False) -> InferredFiel
         typ = "category" if output else "string"
         return InferredField(name, typ, nullable=nullable, seen=f"{len(values)} distinct values, {null_note}")
     return None
+
+
+def _is_string(t: Any) -> bool:
+    import pyarrow as pa
+
+    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
+
+
+def _value_counts(col: Any) -> tuple[list[str], list[int]]:
+    """Distinct non-null strings and their counts. A dictionary-encoded column (how
+    Parquet stores categories) is counted over its codes: no string per row is made."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_dictionary(col.type):
+        dictionary = col.dictionary
+        if dictionary.null_count == 0 and pc.count_distinct(dictionary).as_py() == len(dictionary):
+            idx = col.indices.drop_null().to_numpy(zero_copy_only=False)
+            counts = np.bincount(idx, minlength=len(dictionary)) if idx.size else np.zeros(len(dictionary), dtype=np.int64)
+            used = np.flatnonzero(counts)
+            return dictionary.take(pa.array(used)).to_pylist(), counts[used].tolist()
+        col = col.cast(col.type.value_type)  # duplicate or null dictionary entries: count the strings
+    counts = pc.value_counts(col.drop_null())
+    return counts.field("values").to_pylist(), counts.field("counts").to_pylist()
 
 
 def widen(lo: float, hi: float, unit: str | None = None, *, integer: bool = False) -> tuple[float, float]:

@@ -48,7 +48,7 @@ def test_a_missing_reference_warns_but_registers(store: Store, tmp_path: Path) -
     spec_path = write_spec(tmp_path, "gone.profile")
     out = io.StringIO()
     register_spec(store, "default", spec_path, Console(file=out, width=300))
-    assert store.get_service("default", "eta") is not None
+    assert store.get_service("default", "eta").service == "eta"
     assert store.get_reference("default", "eta") is None
     assert "reference 'gone.profile' not loaded" in out.getvalue() and "drift checks need it" in out.getvalue()
 

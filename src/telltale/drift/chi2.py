@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.stats import chi2 as _chi2
+from scipy.special import chdtrc
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,4 +42,5 @@ def chi2_homogeneity(reference_counts: ArrayLike, current_counts: ArrayLike) -> 
     expected = np.outer(rows, table.sum(axis=0)) / n
     stat = float(np.sum((table - expected) ** 2 / expected))
     dof = table.shape[1] - 1
-    return Chi2Result(stat, float(_chi2.sf(stat, dof)), dof, float(np.sqrt(stat / n)))
+    # chdtrc(dof, x) is scipy.stats.chi2.sf(x, dof) without importing scipy.stats (about a second)
+    return Chi2Result(stat, float(chdtrc(dof, stat)), dof, float(np.sqrt(stat / n)))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.stats import kstwo
 
 
 def ks_statistic(reference: ArrayLike, current: ArrayLike) -> float:
@@ -25,6 +24,8 @@ def ks_pvalue(d: float, n_reference: int, n_current: int) -> float:
     """Two-sided asymptotic p-value of D for samples of the given sizes."""
     if not np.isfinite(d) or n_reference <= 0 or n_current <= 0:
         return float("nan")
+    from scipy.stats import kstwo  # imported here: scipy.stats costs about a second to import
+
     m, n = sorted([float(n_reference), float(n_current)], reverse=True)
     en = m * n / (m + n)
     return float(np.clip(kstwo.sf(d, max(np.round(en), 1.0)), 0.0, 1.0))

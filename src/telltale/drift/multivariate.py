@@ -19,7 +19,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from scipy.stats import norm
 
 from telltale.drift.methods import ALPHA, severity
 from telltale.types import Finding, Severity, Window
@@ -51,6 +50,34 @@ class MultivariateResult:
         return Finding("multivariate_drift", None, self.severity, "domain_classifier_auc", self.auc, AUC_CRITICAL, window, self.message)
 
 
+@dataclass(frozen=True)
+class Design:
+    """The domain classifier's input: sampled rows of both sides as one matrix."""
+
+    x: np.ndarray
+    y: np.ndarray
+    categorical: np.ndarray
+    names: list[str]
+    n_reference: int
+    n_current: int
+    folds: int
+    seed: int
+
+    def job(self) -> dict[str, Any]:
+        """Keyword arguments of :func:`telltale.drift._classifier.fit_and_explain`."""
+        return {"x": self.x, "y": self.y, "categorical": self.categorical, "folds": self.folds, "seed": self.seed,
+                "warning": AUC_WARNING, "alpha": ALPHA}
+
+    def result(self, fitted: Mapping[str, Any]) -> MultivariateResult:
+        """The verdict from :func:`~telltale.drift._classifier.fit_and_explain`'s output."""
+        auc, p = float(fitted["auc"]), float(fitted["p"])
+        sev = severity(auc, AUC_WARNING, AUC_CRITICAL) if p < ALPHA else None
+        imp = fitted.get("importances")
+        importances = {n: float(v) for n, v in zip(self.names, imp)} if sev is not None and imp is not None else {}
+        result = MultivariateResult(auc, p, self.n_reference, self.n_current, importances, sev)
+        return replace(result, message=_message(result))
+
+
 def multivariate_drift(
     reference: Mapping[str, Any],
     current: Mapping[str, Any],
@@ -66,10 +93,25 @@ def multivariate_drift(
     are encoded as categories. At most ``max_rows`` rows a side are sampled, so the cost is
     bounded whatever the data size.
     """
-    from sklearn.ensemble import HistGradientBoostingClassifier
-    from sklearn.model_selection import StratifiedKFold
-    from threadpoolctl import threadpool_limits
+    from telltale.drift._classifier import fit_and_explain
 
+    design = design_matrix(reference, current, features=features, max_rows=max_rows, folds=folds, seed=seed)
+    if isinstance(design, MultivariateResult):
+        return design
+    return design.result(fit_and_explain(**design.job()))
+
+
+def design_matrix(
+    reference: Mapping[str, Any],
+    current: Mapping[str, Any],
+    *,
+    features: Sequence[str] | None = None,
+    max_rows: int = 4000,
+    folds: int = 3,
+    seed: int = 0,
+) -> Design | MultivariateResult:
+    """The sampled rows :func:`multivariate_drift` trains on, or its verdict already when
+    there is nothing to train on (too few rows, no informative column)."""
     names = list(features) if features is not None else [c for c in reference if c in current]
     if not names:
         raise ValueError("multivariate drift needs at least one column present in both reference and current")
@@ -83,35 +125,7 @@ def multivariate_drift(
     if not names:
         return MultivariateResult(float("nan"), 1.0, n_ref, n_cur, message="no column carries information (all empty or constant)")
     y = np.concatenate([np.zeros(ir.size), np.ones(ic.size)])
-
-    def model() -> Any:
-        return HistGradientBoostingClassifier(max_iter=40, learning_rate=0.15, max_leaf_nodes=15, early_stopping=False,
-                                              categorical_features=categorical, random_state=seed)
-
-    cv = StratifiedKFold(folds, shuffle=True, random_state=seed)
-    with threadpool_limits(limits=1):  # OpenMP on a small, shared machine is 5x slower, not faster
-        return _fit_and_explain(model, x, y, names, cv, seed, ir.size, ic.size, n_ref, n_cur)
-
-
-def _fit_and_explain(model: Any, x: np.ndarray, y: np.ndarray, names: list[str], cv: Any, seed: int,
-                     size_ref: int, size_cur: int, n_ref: int, n_cur: int) -> MultivariateResult:
-    from sklearn.inspection import permutation_importance
-    from sklearn.metrics import roc_auc_score
-    from sklearn.model_selection import cross_val_predict, train_test_split
-
-    proba = cross_val_predict(model(), x, y, cv=cv, method="predict_proba")[:, 1]
-    auc = float(roc_auc_score(y, proba))
-    se = float(np.sqrt((size_ref + size_cur + 1) / (12.0 * size_ref * size_cur)))
-    p = float(norm.sf((auc - 0.5) / se))
-    sev = severity(auc, AUC_WARNING, AUC_CRITICAL) if p < ALPHA else None
-    importances: dict[str, float] = {}
-    if sev is not None:
-        xtr, xte, ytr, yte = train_test_split(x, y, test_size=0.3, stratify=y, random_state=seed)
-        fitted = model().fit(xtr, ytr)
-        imp = permutation_importance(fitted, xte, yte, scoring="roc_auc", n_repeats=2, random_state=seed)
-        importances = {n: float(v) for n, v in zip(names, imp.importances_mean)}
-    result = MultivariateResult(auc, p, n_ref, n_cur, importances, sev)
-    return replace(result, message=_message(result))
+    return Design(x, y, categorical, names, n_ref, n_cur, folds, seed)
 
 
 def _message(r: MultivariateResult) -> str:

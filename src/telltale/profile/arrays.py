@@ -23,6 +23,8 @@ _SECONDS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
 def split_array(values: Any, declared: str | None) -> tuple[Parts, np.ndarray]:
     """Return the parts of one column and one hash per row."""
     if isinstance(values, pa.ChunkedArray):
+        if values.num_chunks != 1 and pa.types.is_dictionary(values.type):
+            values = values.unify_dictionaries()  # one dictionary, so the codes concatenate
         values = values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
     if isinstance(values, pa.Array):
         return _split_arrow(values, declared)
@@ -58,6 +60,8 @@ def _split_numpy(x: np.ndarray, declared: str | None) -> tuple[Parts, np.ndarray
 def _split_arrow(a: pa.Array, declared: str | None) -> tuple[Parts, np.ndarray]:
     t = a.type
     if pa.types.is_dictionary(t):
+        if _is_string(t.value_type) and (parts := _dictionary_strings(a)) is not None:
+            return parts
         a = a.cast(t.value_type)
         t = a.type
     if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
@@ -70,7 +74,7 @@ def _split_arrow(a: pa.Array, declared: str | None) -> tuple[Parts, np.ndarray]:
         scale = _SECONDS[a.type.unit]
         secs = a.cast(pa.int64()).cast(pa.float64()).to_numpy(zero_copy_only=False) * scale
         return _numbers(secs, nulls=a.null_count)
-    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
+    if _is_string(t):
         return _strings(a)
     if pa.types.is_null(t):
         n = len(a)
@@ -116,4 +120,33 @@ def _strings(a: pa.Array) -> tuple[Parts, np.ndarray]:
     hashes = np.full(len(idx), NULL_HASH, dtype=np.uint64)
     hashes[valid] = uhash[idx[valid]]
     parts = Parts(rows=len(a), nulls=a.null_count, strings=uniques, string_counts=counts, string_hashes=uhash)
+    return parts, hashes
+
+
+def _is_string(t: pa.DataType) -> bool:
+    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
+
+
+def _dictionary_strings(a: pa.DictionaryArray) -> tuple[Parts, np.ndarray] | None:
+    """A dictionary-encoded string column (how Parquet stores categories) split over its
+    codes: the same parts and hashes as decoding it and encoding it again, without
+    making a string per row. None when the dictionary has nulls or repeats a value."""
+    dictionary = a.dictionary
+    if dictionary.null_count or pc.count_distinct(dictionary).as_py() != len(dictionary):
+        return None
+    idx = a.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    valid = idx >= 0
+    all_valid = a.null_count == 0
+    codes = idx if all_valid else idx[valid]
+    counts = np.bincount(codes, minlength=len(dictionary)).astype(np.int64)
+    used = np.flatnonzero(counts)
+    uniques = dictionary if used.size == len(dictionary) else dictionary.take(pa.array(used))
+    uhash_all = np.zeros(len(dictionary), dtype=np.uint64)
+    uhash_all[used] = hash_strings(uniques)  # only values that occur reach the distinct counter
+    if all_valid:
+        hashes = uhash_all[idx]
+    else:
+        hashes = np.full(len(idx), NULL_HASH, dtype=np.uint64)
+        hashes[valid] = uhash_all[codes]
+    parts = Parts(rows=len(a), nulls=a.null_count, strings=uniques, string_counts=counts[used], string_hashes=uhash_all[used])
     return parts, hashes
