@@ -120,6 +120,14 @@ def test_get_predictions_reads_back_a_window(module_server) -> None:
         assert client.get("/v1/services/eta/predictions", params={"limit": 0}).status_code == 422
 
 
+def test_the_review_queue_is_readable_by_source(module_server) -> None:
+    with module_server.client() as client:
+        records = [{**eta_record(100 + i, T0 + 600 + i), "source": "review" if i % 3 == 0 else "model"} for i in range(9)]
+        assert client.post("/v1/services/eta/predictions", json={"records": records}).json()["accepted"] == 9
+        resp = client.get("/v1/services/eta/predictions", params={"since": T0 + 600, "until": T0 + 700, "source": "review"})
+        assert [r["id"] for r in resp.json()["records"]] == [f"r{i:06d}" for i in (100, 103, 106)]
+
+
 def test_two_replicas_with_overlapping_concurrent_posts_store_each_record_once(db_url: str, server_factory, eta_spec_path) -> None:
     """Two server processes on one database (replicas), four clients, every batch sent four times."""
     import threading

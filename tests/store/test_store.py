@@ -107,6 +107,15 @@ def test_read_predictions_returns_what_was_written(store: Store) -> None:
     assert store.read_predictions("q", "eta", T0, T0 + 100) == []
 
 
+def test_review_queue_is_the_records_served_by_review(store: Store) -> None:
+    records = [rec(i, T0 + i) for i in range(8)]  # rec() serves every 4th by rules
+    for r in records[5:7]:
+        r.source = "review"
+    store.write_predictions("p", records)
+    assert [r.id for r in store.read_predictions("p", "eta", T0, T0 + 60, source="review")] == ["r000005", "r000006"]
+    assert [r.id for r in store.read_predictions("p", "eta", T0, T0 + 60, source="rules")] == ["r000000", "r000004"]
+
+
 def test_a_nan_input_from_an_in_process_guard_is_kept(store: Store) -> None:
     r = rec(1, T0, prep=float("nan"))
     store.write_predictions("p", [r])

@@ -102,13 +102,14 @@ def get_predictions(
     since: str | None = Query(None, description="epoch seconds or ISO 8601; default: an hour before until"),
     until: str | None = Query(None, description="epoch seconds or ISO 8601; default: now"),
     limit: int = Query(1000, ge=1, le=10_000),
+    source: str | None = Query(None, description="only records served by this step, e.g. review (the review queue) or rules"),
 ) -> dict[str, Any]:
     store = store_of(request)
     service_spec(store, project, service)
     now = request.app.state.clock.now()
     t1 = parse_time(until, now, "until") if until else now
     t0 = parse_time(since, now, "since") if since else t1 - 3600
-    records = store.read_predictions(project, service, t0, t1, limit)
+    records = store.read_predictions(project, service, t0, t1, limit, source=source)
     return {"records": [_finite(r.to_dict()) for r in records], "since": t0, "until": t1}
 
 

@@ -46,14 +46,13 @@ def insert_records(conn: Connection, project: str, records: Sequence[PredictionR
     return len(new), len(records) - len(new)
 
 
-def read_records(conn: Connection, project: str, service: str, since: float, until: float, limit: int) -> list[PredictionRecord]:
+def read_records(conn: Connection, project: str, service: str, since: float, until: float, limit: int,
+                 source: str | None = None) -> list[PredictionRecord]:
     p = predictions.c
-    q = (
-        sa.select(p.payload)
-        .where(p.project == project, p.service == service, p.ts >= since, p.ts < until)
-        .order_by(p.ts, p.id)
-        .limit(limit)
-    )
+    q = sa.select(p.payload).where(p.project == project, p.service == service, p.ts >= since, p.ts < until)
+    if source is not None:
+        q = q.where(p.source == source)
+    q = q.order_by(p.ts, p.id).limit(limit)
     return [PredictionRecord.from_dict(_json.loads(t)) for t in conn.execute(q).scalars()]
 
 

@@ -136,12 +136,14 @@ class Store:
             inserted, dup = _records.insert_records(conn, project, records, lambda c, s: _spec_in(c, project, s))
         return WriteResult(inserted, dup)
 
-    def read_predictions(self, project: str, service: str, since: float, until: float, limit: int = 1000) -> list[PredictionRecord]:
-        """Records of ``service`` with ``since <= ts < until``, oldest first, at most ``limit``."""
+    def read_predictions(self, project: str, service: str, since: float, until: float, limit: int = 1000,
+                         *, source: str | None = None) -> list[PredictionRecord]:
+        """Records of ``service`` with ``since <= ts < until``, oldest first, at most ``limit``;
+        only those served by ``source`` when given (``source="review"`` is the review queue)."""
         if limit < 0:
             raise ValueError(f"limit must be >= 0, got {limit}")
         with read_tx(self._engine) as conn:
-            return _records.read_records(conn, project, service, since, until, limit)
+            return _records.read_records(conn, project, service, since, until, limit, source)
 
     def count_predictions(self, project: str, service: str) -> int:
         with read_tx(self._engine) as conn:
