@@ -72,6 +72,7 @@ class PredictionRecord:
     reasons: list[str] = field(default_factory=list)
     segment: str | None = None
     event_ts: float | None = None
+    guard: str | None = None  # the guard that took the call from the model, if one did
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -91,6 +92,7 @@ class PredictionRecord:
             "reasons": self.reasons,
             "segment": self.segment,
             "event_ts": self.event_ts,
+            "guard": self.guard,
         }
 
     @classmethod
@@ -112,6 +114,7 @@ class PredictionRecord:
             reasons=list(d.get("reasons") or []),
             segment=d.get("segment"),
             event_ts=d.get("event_ts"),
+            guard=d.get("guard"),
         )
 
 

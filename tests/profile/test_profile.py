@@ -235,3 +235,16 @@ def test_describe_is_strict_json_with_numpy_checked_numbers():
     assert fx["numeric"]["quantiles"]["0.5"] in (2.0, 3.0)  # the exact sketch returns an observed middle value
     assert d["fields"]["city"]["categorical"]["top"][0] == {"value": "a", "count": 3}
     assert d["fields"]["city"]["unseen_categories"] == 1
+
+
+def test_guards_that_took_calls_are_counted_merged_and_kept_through_bytes():
+    from telltale.types import PredictionRecord
+
+    def recs(guard_names, start):
+        return [PredictionRecord(id=str(start + i), service="eta", ts=0.0, inputs={"x": 1.0}, guard=g) for i, g in enumerate(guard_names)]
+
+    a = Profile.from_records(None, recs(["breaker", None, "contract", "breaker"], 0))
+    b = Profile.from_records(None, recs([None, "contract", "deadline"], 10))
+    assert a.guards == {"breaker": 2, "contract": 1}
+    merged = Profile.from_bytes(a.merge(b).to_bytes())
+    assert merged.guards == {"breaker": 2, "contract": 2, "deadline": 1} and merged.n == 7

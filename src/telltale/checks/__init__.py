@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from telltale.checks import categories, duplicates, fallback, nulls, ranges, schema, segments, types, units
+from telltale.checks import categories, duplicates, fallback, guards, nulls, ranges, schema, segments, types, units
 from telltale.profile import Profile
 from telltale.spec.model import ServiceSpec
 from telltale.types import Finding, Window
@@ -36,11 +36,18 @@ CHECKS: dict[str, Check] = {
 _SEVERITY = {"critical": 0, "warning": 1}
 
 
-def run_checks(spec: ServiceSpec, current: Profile, reference: Profile | None = None, window: Window | None = None) -> list[Finding]:
-    """Every finding for ``current``, critical ones first, in check order within a severity."""
+def run_checks(spec: ServiceSpec, current: Profile, reference: Profile | None = None, window: Window | None = None,
+               *, baseline: Profile | None = None) -> list[Finding]:
+    """Every finding for ``current``, critical ones first, in check order within a severity.
+
+    ``baseline`` is recent traffic (the monitor passes the hour before the window): what
+    the guards' trigger rates are compared with. The reference is training data and has
+    no decisions.
+    """
     findings: list[Finding] = []
     for check in CHECKS.values():
         findings.extend(check(spec, current, reference, window))
+    findings.extend(guards.check(spec, current, baseline, window))
     if reference is not None and reference.n > 0 and current.n > 0:
         findings.extend(_drift(spec, current, reference, window))
     return sorted(findings, key=lambda f: _SEVERITY[f.severity])

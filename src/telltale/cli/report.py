@@ -32,20 +32,29 @@ def register(app: typer.Typer) -> None:
 def run(reference: Path, current: Path, spec: Path | None, json_out: Path | None, html_out: Path | None, *,
         multivariate: bool = True, console: Console | None = None) -> int:
     """The command's body, returning its exit code (kept apart from typer for reuse)."""
+    from contextlib import nullcontext
+
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from telltale.report import ReportUsageError, build_report, load_inputs
+    from telltale.report.build import ReportUsageError, build_report, load_inputs, prefetch_imports
+    from telltale.report.classifier import ClassifierProcess
     from telltale.report.terminal import print_summary
 
+    # Both cores from the start: the domain classifier's helper process imports
+    # scikit-learn, and a thread imports scipy.stats, while this thread reads the data.
+    helper = ClassifierProcess() if multivariate else None
+    prefetch_imports()
     out = console or Console(highlight=False)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=True) as bar:
+        with helper or nullcontext(), \
+                Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=True) as bar:
             task = bar.add_task("reading data")
             seconds: dict[str, float] = {}
             ref, cur, sp, source = load_inputs(reference, current, spec, seconds)
             rep = build_report(ref, cur, sp, spec_source=source, reference_path=str(reference), current_path=str(current),
-                               multivariate=multivariate, progress=lambda msg: bar.update(task, description=msg))
+                               multivariate=multivariate, progress=lambda msg: bar.update(task, description=msg),
+                               classifier=helper)
             rep.seconds = {**seconds, **rep.seconds}
             if html_out is not None:
                 from telltale.report.html import write_html

@@ -65,8 +65,9 @@ def serve() -> None:
     """The helper process: warm up, then read one pickled job from stdin and write the
     pickled result (or the error's text) to stdout."""
     warm_up()
-    job = pickle.load(sys.stdin.buffer)
-    if job is None:  # the report no longer needs it
+    try:
+        job = pickle.load(sys.stdin.buffer)
+    except EOFError:  # the report closed the pipe: it no longer needs a fit
         return
     try:
         out: dict[str, Any] = {"ok": fit_and_explain(**job)}

@@ -118,6 +118,11 @@ def drift_columns(
     return DriftReport(results, mv, skipped)
 
 
+def drift_inputs(reference: Mapping[str, Any], current: Mapping[str, Any], spec: ServiceSpec | None = None) -> list[str]:
+    """The input fields :func:`drift_columns` tests (and hands to the domain classifier)."""
+    return [n for n, (_, kind, _, _) in _plan(reference, current, spec, {}).items() if kind == "drift"]
+
+
 def _plan(reference: Mapping[str, Any], current: Mapping[str, Any], spec: ServiceSpec | None,
           skipped: dict[str, str]) -> dict[str, tuple[bool, str, str, float | None]]:
     plan: dict[str, tuple[bool, str, str, float | None]] = {}

@@ -49,6 +49,7 @@ def encode(profile: Any) -> bytes:
         "n": profile.n,
         "sources": profile.sources,
         "violations": [[fld, kind, c] for (fld, kind), c in profile.violations.items()],
+        "guards": profile.guards,
         "rows": [profile.rows.p, put(profile.rows.registers.tobytes())],
         "fields": fields,
     }
@@ -89,7 +90,8 @@ def decode(data: bytes) -> Any:
             col.distinct = hll(f["distinct"])
             fields[name] = col
         violations = {(fld, kind): int(c) for fld, kind, c in header["violations"]}
-        return Profile(int(header["n"]), fields, {k: int(v) for k, v in header["sources"].items()}, violations, hll(header["rows"]))
+        guards = {k: int(v) for k, v in header.get("guards", {}).items()}  # absent in profiles written before guards were counted
+        return Profile(int(header["n"]), fields, {k: int(v) for k, v in header["sources"].items()}, violations, hll(header["rows"]), guards)
     except ValueError:
         raise
     except Exception as e:  # corrupt bytes surface as one clear error, not a random one

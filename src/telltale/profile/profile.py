@@ -40,18 +40,21 @@ ROW_HLL_P = 14
 
 class Profile:
     """Summaries of ``n`` rows: ``fields`` (inputs plus reserved columns), decision
-    ``sources``, contract ``violations`` by (field, kind), and a distinct counter over
-    whole input rows for duplicate detection."""
+    ``sources``, contract ``violations`` by (field, kind), the ``guards`` that took calls
+    from the model (by name), and a distinct counter over whole input rows for duplicate
+    detection."""
 
-    __slots__ = ("n", "fields", "sources", "violations", "rows")
+    __slots__ = ("n", "fields", "sources", "violations", "rows", "guards")
 
     def __init__(self, n: int = 0, fields: dict[str, ColumnProfile] | None = None, sources: Mapping[str, int] | None = None,
-                 violations: Mapping[tuple[str, str], int] | None = None, rows: HLL | None = None) -> None:
+                 violations: Mapping[tuple[str, str], int] | None = None, rows: HLL | None = None,
+                 guards: Mapping[str, int] | None = None) -> None:
         self.n = n
         self.fields: dict[str, ColumnProfile] = dict(fields or {})
         self.sources: dict[str, int] = dict(sources or {})
         self.violations: dict[tuple[str, str], int] = dict(violations or {})
         self.rows = rows if rows is not None else HLL(ROW_HLL_P)
+        self.guards: dict[str, int] = dict(guards or {})
 
     # -- reading -----------------------------------------------------------------------
     @property
@@ -114,7 +117,8 @@ class Profile:
         rows.update(finish_rows(row_acc))
         sources = Counter(r.source for r in recs)
         violations = Counter((v.field, v.kind) for r in recs for v in r.violations)
-        return cls(n, fields, sources, violations, rows)
+        guards = Counter(r.guard for r in recs if r.guard is not None)
+        return cls(n, fields, sources, violations, rows, guards)
 
     @classmethod
     def from_columns(cls, spec: ServiceSpec | None, columns: Any) -> Profile:
@@ -165,7 +169,8 @@ class Profile:
                 b = ColumnProfile.absent(a.declared, other.n)
             fields[name] = a.merge(b)
         return Profile(self.n + other.n, fields, Counter(self.sources) + Counter(other.sources),
-                       Counter(self.violations) + Counter(other.violations), self.rows.merge(other.rows))
+                       Counter(self.violations) + Counter(other.violations), self.rows.merge(other.rows),
+                       Counter(self.guards) + Counter(other.guards))
 
     @classmethod
     def merge_all(cls, profiles: Iterable[Profile]) -> Profile | None:

@@ -11,15 +11,18 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from telltale.drift.arrays import DriftReport, drift_columns
-from telltale.drift.multivariate import AUC_CRITICAL
+from telltale.drift.arrays import DriftReport, drift_columns, drift_inputs
+from telltale.drift.multivariate import AUC_CRITICAL, MultivariateResult, design_matrix
 from telltale.errors import TelltaleError
 from telltale.spec.model import BLANK, ServiceSpec
 from telltale.types import Finding
+
+if TYPE_CHECKING:
+    from telltale.report.classifier import ClassifierProcess
 
 #: Kinds the report computes exactly on the raw columns rather than on profiles.
 DRIFT_KINDS = ("drift", "prediction_drift", "multivariate_drift")
@@ -91,6 +94,18 @@ class Report:
         return {"findings": [f.to_dict() for f in self.findings], "summary": self.summary()}
 
 
+def prefetch_imports() -> None:
+    """Import scipy.stats (about a second; the KS p-value needs it) in a background
+    thread, while the caller reads the data: reading and profiling run mostly in C++ and
+    NumPy with the GIL released, so the import costs the report almost no wall time."""
+    import threading
+
+    def load() -> None:
+        import scipy.stats  # noqa: F401
+
+    threading.Thread(target=load, name="telltale-prefetch", daemon=True).start()
+
+
 def load_inputs(reference: str | Path, current: str | Path, spec_path: str | Path | None,
                 seconds: dict[str, float] | None = None) -> tuple[Any, Any, ServiceSpec, str]:
     """Read both data sets and the spec (or infer one from the reference); ``seconds``
@@ -132,20 +147,34 @@ def infer_spec(table: Any) -> ServiceSpec:
     from telltale.infer import infer
     from telltale.spec import spec_from_dict
 
-    inf = infer(table)
+    inf = infer(table, describe=False)  # the contract only: no medians for comments nobody reads
     if not inf.inputs:
         raise ReportUsageError("no column of the reference can be an input (supported: numbers, booleans, strings, timestamps)")
     return spec_from_dict({"service": "report", "owner": BLANK, "inputs": {f.name: f.to_spec() for f in inf.inputs}})
 
 
 def build_report(reference: Any, current: Any, spec: ServiceSpec, *, spec_source: str = "", reference_path: str = "",
-                 current_path: str = "", multivariate: bool = True, progress: Callable[[str], None] | None = None) -> Report:
-    """Run every data-quality check (on profiles) and the drift checks (on the columns)."""
+                 current_path: str = "", multivariate: bool = True, progress: Callable[[str], None] | None = None,
+                 classifier: ClassifierProcess | None = None) -> Report:
+    """Run every data-quality check (on profiles) and the drift checks (on the columns).
+
+    With ``classifier`` (a helper process), the multivariate check's classifier trains
+    there while this process profiles the data; without, it trains here, last."""
     from telltale.checks import CHECKS
     from telltale.profile import Profile
 
     step = progress or (lambda _msg: None)
     seconds: dict[str, float] = {}
+    ref_cols = {n: reference.column(n) for n in reference.column_names}
+    cur_cols = {n: current.column(n) for n in current.column_names}
+    t0 = time.perf_counter()
+    design: Any = None
+    inputs = drift_inputs(ref_cols, cur_cols, spec) if multivariate else []
+    if inputs:
+        design = design_matrix(ref_cols, cur_cols, features=inputs)
+        if classifier is not None and not isinstance(design, MultivariateResult):
+            classifier.submit(design)
+    seconds["multivariate_sample"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     step("profiling reference and current")
     # Two threads: the sketches' C++ and NumPy release the GIL for much of the work.
@@ -168,10 +197,21 @@ def build_report(reference: Any, current: Any, spec: ServiceSpec, *, spec_source
     seconds["quality"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    ref_cols = {n: reference.column(n) for n in reference.column_names}
-    cur_cols = {n: current.column(n) for n in current.column_names}
-    drift = drift_columns(ref_cols, cur_cols, spec, multivariate=multivariate, progress=lambda n: step(f"drift: {n}"))
+    drift = drift_columns(ref_cols, cur_cols, spec, multivariate=False, progress=lambda n: step(f"drift: {n}"))
     seconds["drift"] = time.perf_counter() - t0
+    if design is not None:
+        t0 = time.perf_counter()
+        step("multivariate (domain classifier)")
+        if isinstance(design, MultivariateResult):
+            mv = design
+        elif classifier is not None:
+            mv = classifier.result()
+        else:
+            from telltale.drift._classifier import fit_and_explain
+
+            mv = design.result(fit_and_explain(**design.job()))
+        drift = replace(drift, multivariate=mv)
+        seconds["multivariate"] = time.perf_counter() - t0
     for r in drift.results:
         rows.append(CheckRow(r.kind, r.feature, r.severity or "passed", r.statistic, r.value, r.threshold, r.message))
     for name, why in drift.skipped.items():

@@ -45,21 +45,8 @@ class ClassifierProcess:
         if self._proc is None:
             return
         data = pickle.dumps(design.job(), protocol=pickle.HIGHEST_PROTOCOL)
-        self._sender = threading.Thread(target=self._send, args=(data,), daemon=True)
+        self._sender = threading.Thread(target=_send, args=(self._proc, data), daemon=True)
         self._sender.start()
-
-    def _send(self, data: bytes | None) -> None:
-        proc = self._proc
-        if proc is None or proc.stdin is None:
-            return
-        try:
-            if data is not None:
-                proc.stdin.write(data)
-            else:
-                pickle.dump(None, proc.stdin)
-            proc.stdin.close()
-        except OSError:  # the helper died; result() falls back
-            pass
 
     def result(self) -> MultivariateResult:
         """The submitted job's verdict (from the helper, or fitted here if it failed)."""
@@ -95,10 +82,6 @@ class ClassifierProcess:
         self._proc = None
         if proc is None:
             return
-        if self._design is None:
-            self._proc = proc
-            self._send(None)  # it exits after its imports, without a job
-            self._proc = None
         if proc.poll() is None:
             proc.kill()
         proc.wait()
@@ -114,3 +97,13 @@ class ClassifierProcess:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _send(proc: subprocess.Popen[bytes], data: bytes) -> None:
+    if proc.stdin is None:
+        return
+    try:
+        proc.stdin.write(data)
+        proc.stdin.close()
+    except (OSError, ValueError):  # the helper died (or was closed); result() falls back
+        pass

@@ -65,15 +65,27 @@ def count_records(conn: Connection, project: str, service: str) -> int:
 def read_profile(conn: Connection, project: str, service: str, since: float, until: float, model_version: str | None = None) -> Profile | None:
     from telltale.profile import Profile
 
+    return Profile.merge_all(p for _, p in read_minutes(conn, project, service, since, until, model_version))
+
+
+def read_minutes(conn: Connection, project: str, service: str, since: float, until: float,
+                 model_version: str | None = None) -> list[tuple[int, Profile]]:
+    """(minute, profile) for each minute starting in [since, until), the model versions of a
+    minute merged, oldest first."""
+    from telltale.profile import Profile
+
     m = minute_profiles.c
-    q = sa.select(m.data).where(m.project == project, m.service == service, m.minute >= math.ceil(since), m.minute < until, m.data.is_not(None))
+    q = sa.select(m.minute, m.data).where(m.project == project, m.service == service, m.minute >= math.ceil(since), m.minute < until, m.data.is_not(None))
     if model_version is not None:
         q = q.where(m.model_version == model_version)
-    merged: Profile | None = None
-    for blob in conn.execute(q.order_by(m.minute, m.model_version)).scalars():
+    out: list[tuple[int, Profile]] = []
+    for minute, blob in conn.execute(q.order_by(m.minute, m.model_version)):
         p = Profile.from_bytes(bytes(blob))
-        merged = p if merged is None else merged.merge(p)
-    return merged
+        if out and out[-1][0] == minute:
+            out[-1] = (minute, out[-1][1].merge(p))
+        else:
+            out.append((int(minute), p))
+    return out
 
 
 def minute_of(ts: float) -> int:

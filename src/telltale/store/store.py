@@ -154,6 +154,12 @@ class Store:
         with read_tx(self._engine) as conn:
             return _records.read_profile(conn, project, service, since, until, model_version)
 
+    def read_minutes(self, project: str, service: str, since: float, until: float) -> list[tuple[int, Profile]]:
+        """(minute, profile) for each minute with records in [since, until), oldest first:
+        for a caller that merges many windows out of one read."""
+        with read_tx(self._engine) as conn:
+            return _records.read_minutes(conn, project, service, since, until)
+
     def put_reference(self, project: str, service: str, profile: Profile) -> None:
         with write_tx(self._engine) as conn:
             upsert(conn, references, ("project", "service"), {
