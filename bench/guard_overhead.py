@@ -13,7 +13,8 @@ which is what one would write by hand.
 
 The model is a cheap arithmetic function so the overhead is not hidden. Each call is
 timed alone with ``perf_counter_ns``; overhead per call = call time - the bare call's
-median. Run:
+median. With ``--rounds N`` the stacks take turns in N blocks, so a change in the
+machine's load reaches them alike. Run:
 
     bash bench/setup_guard.sh            # once: pybreaker + tenacity in bench/.venv-guard
     .venv/bin/python bench/guard_overhead.py [--n 50000]
@@ -259,45 +260,61 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=50_000, help="timed calls per row")
     ap.add_argument("--warmup", type=int, default=2_000)
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="blocks per row, the stacks taking turns (1: each stack's calls in one block)")
     args = ap.parse_args()
-    n, warmup = args.n, args.warmup
+    n, warmup, rounds = args.n, args.warmup, args.rounds
     out_dir = Path(tempfile.mkdtemp(prefix="tt-bench-guard-"))
     spec = _spec()
     rows = []
+    per = max(1, n // rounds)
+    n = per * rounds
 
-    # sync
-    bare = time_sync(model, n, warmup)
-    rec = recorder_for(f"sqlite:///{out_dir / 'telltale.db'}", spill_dir=out_dir / "spill")
-    guard = Guard(spec, model, recorder=rec)
-    tt = time_sync(guard.predict, n, warmup)
-    assert guard.stats.by_source == {"model": n + warmup}, guard.stats.by_source
-    guard.close()
-    rec.close(60)
-    tt_stats = rec.stats
-    mem_guard = Guard(spec, model, recorder=MemoryRecorder())
-    tt_mem = time_sync(mem_guard.predict, n, warmup)
-    writer = HandWriter(str(out_dir / "hand.db"))
-    hand = time_sync(hand_stack(writer), n, warmup)
-    writer.close()
+    # With --rounds > 1 the stacks take turns, blocks of n/rounds timed calls each (bare,
+    # telltale, telltale into memory, by hand), so a change in the load of the shared
+    # machine reaches every row alike; each block has its own recorder or writer, closed
+    # before the next block starts, so no writer thread runs while another stack is timed.
+    # Shorter blocks also mean a smaller backlog for the recorders: with one block of
+    # 100,000 calls telltale's recorder spills about half of them while it is timed, with
+    # five it spills none, so the default stays one block (the sustained-overload case).
+    bare, tt, tt_mem, hand = [], [], [], []
+    tt_stats = []
+    for r in range(rounds):
+        bare += time_sync(model, per, warmup)
+        rec = recorder_for(f"sqlite:///{out_dir / 'telltale.db'}", spill_dir=out_dir / f"spill-{r}")
+        guard = Guard(spec, model, recorder=rec)
+        tt += time_sync(guard.predict, per, warmup)
+        assert guard.stats.by_source == {"model": per + warmup}, guard.stats.by_source
+        guard.close()
+        rec.close(60)
+        tt_stats.append(rec.stats)
+        mem_guard = Guard(spec, model, recorder=MemoryRecorder())
+        tt_mem += time_sync(mem_guard.predict, per, warmup)
+        mem_guard.close()
+        writer = HandWriter(str(out_dir / "hand.db"))
+        hand += time_sync(hand_stack(writer), per, warmup)
+        writer.close()
     rows.append(("sync", bare, tt, hand))
 
-    # async
+    # async, taking turns the same way
     async def run_async():
-        abare = await time_async(amodel, n, warmup)
-        arec = recorder_for(f"sqlite:///{out_dir / 'telltale-async.db'}", spill_dir=out_dir / "spill-async")
-        aguard = Guard(spec, amodel, recorder=arec)
-        att = await time_async(aguard.apredict, n, warmup)
-        aguard.close()
-        arec.close(60)
-        awriter = HandWriter(str(out_dir / "hand-async.db"))
-        ahand = await time_async(hand_stack_async(awriter), n, warmup)
-        awriter.close()
+        abare, att, ahand = [], [], []
+        for r in range(rounds):
+            abare += await time_async(amodel, per, warmup)
+            arec = recorder_for(f"sqlite:///{out_dir / 'telltale-async.db'}", spill_dir=out_dir / f"spill-async-{r}")
+            aguard = Guard(spec, amodel, recorder=arec)
+            att += await time_async(aguard.apredict, per, warmup)
+            aguard.close()
+            arec.close(60)
+            awriter = HandWriter(str(out_dir / "hand-async.db"))
+            ahand += await time_async(hand_stack_async(awriter), per, warmup)
+            awriter.close()
         return abare, att, ahand
 
     abare, att, ahand = asyncio.run(run_async())
     rows.append(("async", abare, att, ahand))
 
-    table = Table(title=f"guard overhead per call over a bare call, 20-field record, n={n} per row (µs)")
+    table = Table(title=f"guard overhead per call over a bare call, 20-field record, n={n} per row in {rounds} turns (µs)")
     for col in ("path", "bare med", "telltale med", "telltale p99", "tt overhead med", "tt overhead p99",
                 "hand med", "hand p99", "hand overhead med", "hand overhead p99", "hand/tt med", "hand/tt p99"):
         table.add_column(col, justify="right")
@@ -316,8 +333,9 @@ def main() -> None:
     console.print(table)
     load = os.getloadavg()
     console.print(f"python {platform.python_version()}, {os.cpu_count()} cpus, load avg {load[0]:.2f}; "
-                  f"telltale recorder (sync run): BackgroundRecorder -> SQLite store: queued {tt_stats.queued}, "
-                  f"written {tt_stats.written}, spilled {tt_stats.spilled}, replayed {tt_stats.replayed}, dropped {tt_stats.dropped}; "
+                  f"telltale recorder (sync run): BackgroundRecorder -> SQLite store: queued {sum(x.queued for x in tt_stats)}, "
+                  f"written {sum(x.written for x in tt_stats)}, spilled {sum(x.spilled for x in tt_stats)}, "
+                  f"replayed {sum(x.replayed for x in tt_stats)}, dropped {[x.dropped for x in tt_stats if x.dropped] or {}}; "
                   f"pybreaker {getattr(pybreaker, '__version__', '1.4.1')}, tenacity 9.2.1; gc on")
     bm = pct(bare, 0.5) / 1000
     console.print(f"for reference, sync with recording into memory (no writer thread): overhead median "

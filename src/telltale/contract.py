@@ -129,10 +129,11 @@ def _compile_valid(fields: tuple) -> Any:
     always = 0
     for i, (name, code, _fast, lo, hi, cats, nullable, _required) in enumerate(fields):
         ns[f"n{i}"], ns[f"lo{i}"], ns[f"hi{i}"], ns[f"c{i}"] = name, lo, hi, cats
+        lo_, hi_ = _literal(lo) or f"lo{i}", _literal(hi) or f"hi{i}"
         if code in (_FLOAT, _TIMESTAMP):
-            ok = f"(v.__class__ is float or v.__class__ is int) and lo{i} <= v <= hi{i}"
+            ok = f"(v.__class__ is float or v.__class__ is int) and {lo_} <= v <= {hi_}"
         elif code == _INT:
-            ok = f"v.__class__ is int and lo{i} <= v <= hi{i}"
+            ok = f"v.__class__ is int and {lo_} <= v <= {hi_}"
         elif code == _CATEGORY:
             ok = "v.__class__ is str" + (f" and v in c{i}" if cats is not None else "")
         elif code == _BOOL:
@@ -160,6 +161,13 @@ def _compile_valid(fields: tuple) -> Any:
     by_get.append(f"    return p + {always} == len(record)")
     exec("\n".join(by_key + by_get), ns)  # noqa: S102 (code built from the spec's field tuples only, names passed as data)
     return ns["valid"]
+
+
+def _literal(x: Any) -> str | None:
+    """A finite bound as source (a constant is cheaper to load than a name); else None."""
+    if (x.__class__ is float or x.__class__ is int) and math.isfinite(x):
+        return repr(x)  # repr round-trips a float exactly
+    return None
 
 
 _TYPE_NAMES = {_FLOAT: "a number", _INT: "an integer", _TIMESTAMP: "a timestamp (epoch seconds or ISO 8601)"}

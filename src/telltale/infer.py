@@ -131,6 +131,8 @@ def infer_field(name: str, column: Any, *, output: bool = False, describe: bool 
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from telltale.profile.arrow import float64, from_numpy
+
     col = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     t = col.type
     if pa.types.is_dictionary(t) and not _is_string(t.value_type):
@@ -143,10 +145,9 @@ def infer_field(name: str, column: Any, *, output: bool = False, describe: bool 
     if pa.types.is_boolean(t):
         return InferredField(name, "bool", nullable=nullable, seen=null_note)
     if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
-        x = col.cast(pa.float64())
         # One float64 buffer (nulls as NaN; zero-copy when there are none), then NumPy:
         # no filtered copy of the column just to find its finite extremes.
-        a = x.to_numpy(zero_copy_only=False)
+        a = float64(col.cast(pa.float64()))
         nan = int(np.count_nonzero(np.isnan(a))) - nulls if pa.types.is_floating(t) else 0
         null_note = f"{_pct((nulls + nan) / n)} null" if n else "no rows"
         typ = "int" if pa.types.is_integer(t) else "float"
@@ -159,7 +160,7 @@ def infer_field(name: str, column: Any, *, output: bool = False, describe: bool 
             lo, hi = float(fin.min()), float(fin.max())
             rng = widen(lo, hi, unit, integer=typ == "int")
             if describe:
-                med = pc.approximate_median(pa.array(fin)).as_py()
+                med = pc.approximate_median(from_numpy(fin)).as_py()
                 seen = f"seen {_num(lo)} to {_num(hi)}, median {_num(med)}, {null_note}"
         return InferredField(name, typ, unit=unit, range=rng, nullable=nullable or nan > 0, seen=seen)
     if pa.types.is_timestamp(t) or pa.types.is_date(t):
@@ -190,13 +191,16 @@ def _value_counts(col: Any) -> tuple[list[str], list[int]]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from telltale.profile.arrow import from_numpy, to_numpy
+
     if pa.types.is_dictionary(col.type):
         dictionary = col.dictionary
         if dictionary.null_count == 0 and pc.count_distinct(dictionary).as_py() == len(dictionary):
-            idx = col.indices.drop_null().to_numpy(zero_copy_only=False)
+            idx = to_numpy(col.indices, fill=-1).astype(np.int64, copy=False)
+            idx = idx[idx >= 0] if col.null_count else idx
             counts = np.bincount(idx, minlength=len(dictionary)) if idx.size else np.zeros(len(dictionary), dtype=np.int64)
             used = np.flatnonzero(counts)
-            return dictionary.take(pa.array(used)).to_pylist(), counts[used].tolist()
+            return dictionary.take(from_numpy(used)).to_pylist(), counts[used].tolist()
         col = col.cast(col.type.value_type)  # duplicate or null dictionary entries: count the strings
     counts = pc.value_counts(col.drop_null())
     return counts.field("values").to_pylist(), counts.field("counts").to_pylist()

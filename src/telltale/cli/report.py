@@ -36,14 +36,13 @@ def run(reference: Path, current: Path, spec: Path | None, json_out: Path | None
 
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from telltale.report.build import ReportUsageError, build_report, load_inputs, prefetch_imports
+    from telltale.report.build import ReportUsageError, build_report, load_inputs
     from telltale.report.classifier import ClassifierProcess
     from telltale.report.terminal import print_summary
 
     # Both cores from the start: the domain classifier's helper process imports
-    # scikit-learn, and a thread imports scipy.stats, while this thread reads the data.
+    # scikit-learn while this process reads the data, and trains while it profiles.
     helper = ClassifierProcess() if multivariate else None
-    prefetch_imports()
     out = console or Console(highlight=False)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:

@@ -187,9 +187,11 @@ def as_float_array(values: Any) -> np.ndarray:
     import pyarrow as pa
 
     if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        from telltale.profile.arrow import float64
+
         if pa.types.is_timestamp(values.type):
             values = values.cast(pa.int64())
         if not pa.types.is_floating(values.type):
             values = values.cast(pa.float64())
-        return np.asarray(values.to_numpy(zero_copy_only=False), dtype=np.float64)
+        return float64(values)  # NaN for null, without pyarrow's to_numpy (it imports pandas)
     return np.asarray(values, dtype=np.float64)

@@ -168,7 +168,9 @@ def _take(col: Any, idx: np.ndarray) -> Any:
     import pyarrow as pa
 
     if isinstance(col, (pa.Array, pa.ChunkedArray)):
-        return col.take(pa.array(idx))
+        from telltale.profile.arrow import from_numpy
+
+        return col.take(from_numpy(idx.astype(np.int64)))
     return np.asarray(col)[idx]
 
 
@@ -178,7 +180,9 @@ def _as_numeric(col: Any) -> np.ndarray | None:
     if isinstance(col, (pa.Array, pa.ChunkedArray)):
         t = col.type
         if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t):
-            return col.cast(pa.float64()).to_numpy(zero_copy_only=False)
+            from telltale.profile.arrow import float64
+
+            return np.array(float64(col), dtype=np.float64)
         return None
     arr = np.asarray(col)
     if arr.dtype.kind in "biuf":

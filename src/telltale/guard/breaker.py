@@ -108,7 +108,9 @@ class CircuitBreaker:
             # holds >= min_calls calls and passed its last check: a success then only
             # lowers every rate (it adds a call or replaces the oldest one), so it cannot
             # open the breaker. The ticks are folded into the window, in order, before
-            # the next call that takes the lock decides anything.
+            # the next call that takes the lock decides anything. A state change drops
+            # the counter: a success that ticks it after that finished while not closed,
+            # and does not count, as before.
             next(ticks)
             return
         with self._lock:

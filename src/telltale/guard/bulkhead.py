@@ -39,28 +39,26 @@ class Bulkhead:
         self._slots: queue.SimpleQueue[None] = queue.SimpleQueue()
         for _ in range(limit):
             self._slots.put(None)
-        self._get = self._slots.get
-        self._put = self._slots.put
+        self._get, self._put, self._qsize = self._slots.get, self._slots.put, self._slots.qsize
+        self._block = max_wait_s > 0
+        self._timeout = max_wait_s if max_wait_s > 0 else None
         self._lock = threading.Lock()  # for the async waiters, shed and peak: never on the common path
         self._async_waiters: deque[tuple[asyncio.AbstractEventLoop, asyncio.Future[bool]]] = deque()
 
     @property
     def in_flight(self) -> int:
         """Slots taken now (a slot being handed to a waiting task counts as taken)."""
-        return self.limit - self._slots.qsize()
+        return self.limit - self._qsize()
 
     def acquire(self) -> bool:
         """Take a slot, waiting at most ``max_wait_s`` (real time); False means shed."""
         try:
-            if self.max_wait_s > 0:
-                self._get(True, self.max_wait_s)
-            else:
-                self._get(False)
+            self._get(self._block, self._timeout)
         except queue.Empty:
             with self._lock:
                 self.shed += 1
             return False
-        if self.limit - self._slots.qsize() > self.peak:  # a new peak: rare once warm
+        if self.limit - self._qsize() > self.peak:  # a new peak: rare once warm
             self._note_peak()
         return True
 
@@ -71,7 +69,7 @@ class Bulkhead:
         except queue.Empty:
             pass
         else:
-            if self.limit - self._slots.qsize() > self.peak:
+            if self.limit - self._qsize() > self.peak:
                 self._note_peak()
             return True
         if self.max_wait_s <= 0:

@@ -29,6 +29,7 @@ from typing import Any
 from telltale.clock import SYSTEM_CLOCK, Clock, SystemClock
 from telltale.contract import Contract
 from telltale.control import ControlSource, ControlState, control_source_for
+from telltale.guard._ids import new_id
 from telltale.guard.aio import AsyncSteps
 from telltale.guard.breaker import CLOSED, CircuitBreaker, StateChange
 from telltale.guard.bulkhead import Bulkhead
@@ -39,14 +40,12 @@ from telltale.guard.ood import DEFAULT_OOD_MAX, OODScorer
 from telltale.guard.output import OutputGates
 from telltale.guard.polling import ControlPoller
 from telltale.guard.retry import RetryPolicy
-from telltale.guard.stage import CURRENT, CallContext, Stage
+from telltale.guard.stage import CURRENT, FINISHED, CallContext, Stage
 from telltale.guard.stats import Counters, GuardStats
 from telltale.guard.steps import _NO_VERSION, MODEL_SOURCES, _release
-from telltale.guard._ids import new_id
-from telltale.types import PredictionRecord
 from telltale.guard.versions import CanaryRouter, ShadowRunner, Version, as_version
 from telltale.spec.model import ServiceSpec
-from telltale.types import Decision
+from telltale.types import Decision, PredictionRecord
 
 
 class Guard(AsyncSteps):
@@ -102,7 +101,9 @@ class Guard(AsyncSteps):
         self._mono, self._wall = ((time.perf_counter, time.time) if type(clock) is SystemClock
                                   else (clock.monotonic, clock.now))
         self._key = id(self)
-        self._check = Contract(spec).check
+        contract = Contract(spec)
+        self._check = contract.check
+        self._valid = contract._valid  # its generated shortcut: True means check() would return []
         self._budget_s = g.budget_ms / 1000.0 if g.budget_ms is not None else None
         self._stage_budgets = {name: ms / 1000.0 for name, ms in g.stages.items()}
         self._primary = as_version(model, spec.model_version)
@@ -113,6 +114,7 @@ class Guard(AsyncSteps):
         self.retry = RetryPolicy(g.retry, seed=seed) if g.retry is not None else None
         self.bulkhead = Bulkhead(g.bulkhead.max_concurrent, g.bulkhead.max_wait_ms / 1000.0) if g.bulkhead is not None else None
         self._gates = OutputGates(spec.output)
+        self._plain_output = self._gates.plain
         wants_ood = spec.output.ood_max is not None or (g.breaker is not None and g.breaker.ood_rate is not None)
         self._ood = OODScorer(spec, reference) if wants_ood else None
         self._ood_max = spec.output.ood_max if spec.output.ood_max is not None else DEFAULT_OOD_MAX
@@ -123,6 +125,7 @@ class Guard(AsyncSteps):
         self._components = dict(spec.components)
         self._segment = next((name for name, f in spec.inputs.items() if f.segment), None)
         self.counters = Counters()
+        self._served_model = self.counters.ticker("model")
         self.last_record_error: str | None = None
         self._recorder = recorder
         self._owns_recorder = recorder is None
@@ -142,6 +145,8 @@ class Guard(AsyncSteps):
         # nothing for admission to weigh but the contract and the breaker: no control mode,
         # no out-of-distribution score, no canary, no deadline
         self._plain_admit = self._poller is None and self._ood is None and self._router is None and self._budget_s is None
+        # nothing for finishing to add but the record and the decision: no cost, segment, shadow
+        self._plain_finish = not self._costed and self._segment is None and self._shadow is None
 
     # -- public API ---------------------------------------------------------------------
     def predict(self, record: Mapping[str, Any], *, key: Any = None, event_ts: float | None = None) -> Decision:
@@ -241,18 +246,25 @@ class Guard(AsyncSteps):
 
     # -- the sync path ------------------------------------------------------------------
     def _predict(self, record: Mapping[str, Any], key: Any, event_ts: float | None, primary: Version | None) -> Decision:
+        """One guarded call. The common case runs straight through here: a valid record,
+        nothing for admission to weigh but a closed breaker, a free bulkhead slot, no
+        deadline, a plain number inside the output range, no stage timings, cost, segment
+        or shadow. Anything else branches into the shared steps (``steps.py``), which
+        decide exactly as they do for ``apredict``; every shortcut below says which step
+        it stands for.
+        """
         t0 = self._mono()
         ctx = CURRENT.get()
-        if ctx is None or ctx.owner != self._key:
+        if ctx is None or ctx.owner != self._key:  # no stage of this call ran before it
             ctx = CallContext(self._key, t0, self._budget_s)
-        CURRENT.set(ctx)
+            CURRENT.set(ctx)
         if self._poller is not None and t0 >= self._poller.next_due:
             self._poller.nudge(t0)
         reasons: list[str] = []
-        violations = self._check(record)
+        violations = [] if self._valid(record) else self._check(record)
         breaker = self.breaker
         if self._plain_admit and not violations and primary is not None and (breaker is None or breaker.state is CLOSED):
-            route, source = primary, "model"  # all that _admit would decide here, without its checks
+            route, source = primary, "model"  # what _admit decides here (a closed breaker's allow() is True)
         else:
             route, source = self._admit(record, violations, key, primary, reasons, ctx, t0)
         raw, err, attempts, timed_out, fut = None, None, 0, False, None
@@ -261,7 +273,7 @@ class Guard(AsyncSteps):
             route, source = self._shed(reasons)
         if route is not None:
             try:
-                if ctx.deadline is None:  # the plain path: the first attempt inline
+                if ctx.deadline is None:  # _attempts, with the first attempt inline
                     attempts = 1
                     try:
                         raw = route.model(record)
@@ -279,29 +291,45 @@ class Guard(AsyncSteps):
                     else:
                         fut.add_done_callback(_release(bh))
         if err is None and not timed_out and route is not None:
-            value, confidence, usage, source = self._judge_answer(raw, source, ctx.flags, reasons)
+            plain = self._plain_output
+            if plain is not None and raw.__class__ is plain[0] and plain[1] <= raw <= plain[2]:
+                value, confidence, usage = raw, None, None  # _judge_answer: every gate passes (OutputGates.plain)
+                if breaker is not None:
+                    breaker.record(ctx.flags)
+            else:
+                value, confidence, usage, source = self._judge_answer(raw, source, ctx.flags, reasons)
         else:
             value, confidence, usage, source = self._judge(route, source, raw, err, attempts, timed_out, ctx, reasons)
         if source == "review":
             value, source = self._chain.review(record, reasons)
         elif source not in MODEL_SOURCES:
             value, source = self._chain.serve(record, reasons)
-        if timed_out or ctx.stages or ctx.overruns or self._costed or self._segment or self._shadow is not None:
+        if timed_out or ctx.stages or ctx.overruns or not self._plain_finish:
             return self._finish(record, violations, route, value, confidence, usage, source, attempts, reasons,
                                 ctx, t0, event_ts, fut if timed_out else None)
-        CURRENT.set(None)
+        return self._finish_plain(record, violations, route, value, confidence, source, attempts, reasons, ctx, t0, event_ts)
+
+    def _finish_plain(self, record: Mapping[str, Any], violations: list, route: Version | None, value: Any,
+                      confidence: float | None, source: str, attempts: int, reasons: list[str], ctx: CallContext,
+                      t0: float, event_ts: float | None) -> Decision:
+        """``_finish`` when there is nothing to add: no stage timings or overruns, no cost,
+        segment or shadow, no late answer. The same record and decision, fewer tests."""
+        ctx.owner = FINISHED
         now = self._mono()
-        latency_ms = (now - t0) * 1000.0
-        stages = {"model": latency_ms} if attempts else {}
-        version = (route or self._primary or _NO_VERSION).version
+        latency_ms = (now - ctx.start) * 1000.0
+        stages = {"model": (now - t0) * 1000.0} if attempts else {}
+        version = route.version if route is not None else (self._primary or _NO_VERSION).version
         if source != "model" and source != "canary":
             confidence = None
         did = new_id()
         rec = PredictionRecord(did, self.service, self._wall(), dict(record), value, confidence, source, version,
                                self._components, latency_ms, stages, None, violations, reasons, None, event_ts)
-        self.counters.served(source)
+        if source == "model":
+            next(self._served_model)  # counters.served("model") without its lookup
+        else:
+            self.counters.served(source)
         if self._recorder is not None:
-            try:
+            try:  # _submit, inline
                 self._recorder.submit(rec)
             except Exception as e:
                 self._record_failed(e)

@@ -56,7 +56,7 @@ def unpack(raw: Any, classes: tuple[Any, ...] | None) -> tuple[Any, float | None
 class OutputGates:
     """The output contract compiled once; ``check`` returns (gate, reason) or None."""
 
-    __slots__ = ("_type", "_lo", "_hi", "_classes", "_min_conf", "classes", "active", "_num", "_flo", "_fhi")
+    __slots__ = ("_type", "_lo", "_hi", "_classes", "_min_conf", "classes", "active", "plain")
 
     def __init__(self, spec: OutputSpec) -> None:
         self._type = spec.type
@@ -70,15 +70,18 @@ class OutputGates:
             self._classes = self.classes  # type: ignore[assignment]
         self._min_conf = spec.confidence.min if spec.confidence is not None else None
         self.active = True
-        # the shortcut for the common answer: a number of the output type's own class
-        # inside the range clamped to finite floats, which also keeps out inf and NaN
-        self._num = {"float": float, "int": int}.get(self._type) if self._classes is None else None
-        self._flo = max(self._lo, -sys.float_info.max)
-        self._fhi = min(self._hi, sys.float_info.max)
+        # The shortcut for the common answer, a plain number: (class, low, high) such that
+        # a value of exactly that class with low <= value <= high, and no confidence,
+        # passes every gate (the range is clamped to finite floats, which also keeps out
+        # inf and NaN). None when the output is not a number or has classes.
+        num = {"float": float, "int": int}.get(self._type)
+        self.plain: tuple[type, float, float] | None = (
+            (num, max(self._lo, -sys.float_info.max), min(self._hi, sys.float_info.max))
+            if num is not None and self._classes is None else None)
 
     def check(self, value: Any, confidence: float | None) -> tuple[str, str] | None:
-        if (value.__class__ is self._num and self._flo <= value <= self._fhi
-                and (confidence is None or self._min_conf is None or confidence >= self._min_conf)):
+        plain = self.plain
+        if plain is not None and confidence is None and value.__class__ is plain[0] and plain[1] <= value <= plain[2]:
             return None  # what the full check below would say, decided in one test
         t = self._type
         cls = value.__class__

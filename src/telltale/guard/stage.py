@@ -22,7 +22,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class CallContext:
-    """The timing state of one guarded call, shared by its stages and the model call."""
+    """The timing state of one guarded call, shared by its stages and the model call.
+
+    ``owner`` is the guard's key while the call is in progress and ``FINISHED`` after it:
+    a finished call marks its context so instead of clearing ``CURRENT`` (one attribute
+    store, where a ``ContextVar.set`` allocates), and whatever comes next in this thread
+    or task, a stage or a call, starts a fresh one.
+    """
 
     __slots__ = ("owner", "start", "deadline", "stages", "overruns", "flags")
 
@@ -31,8 +37,12 @@ class CallContext:
         self.start = start
         self.deadline = start + budget_s if budget_s is not None else None
         self.stages: dict[str, float] = {}
-        self.overruns: list[str] = []
+        self.overruns: tuple[str, ...] = ()  # a stage over its budget adds its reason (rare)
         self.flags = 0  # breaker outcome bits learned before the model call (OOD input)
+
+
+#: ``CallContext.owner`` of a finished call (no guard's key is 0).
+FINISHED = 0
 
 
 #: The call in progress (or being prepared by stages) in this thread or task.
@@ -76,7 +86,7 @@ class Stage:
         ms = elapsed * 1000.0
         ctx.stages[self.name] = ctx.stages.get(self.name, 0.0) + ms
         if self._stage_budget_s is not None and elapsed > self._stage_budget_s:
-            ctx.overruns.append(f"stage {self.name} took {ms:.1f} ms, over its budget of {self._stage_budget_s * 1000:g} ms")
+            ctx.overruns += (f"stage {self.name} took {ms:.1f} ms, over its budget of {self._stage_budget_s * 1000:g} ms",)
         if exc_type is not None and self._created:
             CURRENT.set(None)  # the call failed before predict: do not leak into the next one
 

@@ -36,10 +36,11 @@ class Counters:
     def served(self, source: str) -> None:
         tick = self._ticks.get(source)
         if tick is None:
-            tick = self._new_source(source)
+            tick = self.ticker(source)
         next(tick)
 
-    def _new_source(self, source: str) -> itertools.count:
+    def ticker(self, source: str) -> itertools.count:
+        """The counter of ``source``: ``next(ticker)`` counts one call, as ``served`` does."""
         with self._lock:
             self._reads.setdefault(source, 0)
             return self._ticks.setdefault(source, itertools.count())

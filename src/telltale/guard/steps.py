@@ -20,7 +20,7 @@ from telltale.guard.breaker import FAILURE, LOW_CONFIDENCE, OOD
 from telltale.guard.bulkhead import Bulkhead
 from telltale.guard.output import Output, unpack
 from telltale.guard.retry import RetryPolicy
-from telltale.guard.stage import CURRENT, CallContext
+from telltale.guard.stage import CURRENT, FINISHED, CallContext
 from telltale.guard.versions import Version
 from telltale.types import Decision, PredictionRecord
 
@@ -99,9 +99,9 @@ class Steps:
     # -- admission, judgement, finishing -------------------------------------------------
     def _enter(self, t0: float) -> CallContext:
         ctx = CURRENT.get()
-        if ctx is None or ctx.owner != self._key:
+        if ctx is None or ctx.owner != self._key:  # no stage of this call ran before it
             ctx = CallContext(self._key, t0, self._budget_s)
-        CURRENT.set(ctx)
+            CURRENT.set(ctx)
         poller = self._poller
         if poller is not None and t0 >= poller.next_due:
             poller.nudge(t0)
@@ -210,7 +210,7 @@ class Steps:
     def _finish(self, record: Mapping[str, Any], violations: list, route: Version | None, value: Any,
                 confidence: float | None, usage: Any, source: str, attempts: int, reasons: list[str],
                 ctx: CallContext, t0: float, event_ts: float | None, late: Any) -> Decision:
-        CURRENT.set(None)
+        ctx.owner = FINISHED  # the next call or stage in this context starts a fresh one
         now = self._mono()
         latency_ms = (now - ctx.start) * 1000.0
         stages = ctx.stages

@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from telltale.profile.arrow import float64, from_numpy, to_numpy, valid_mask
 from telltale.profile.column import Parts
 from telltale.profile.hashing import NULL_HASH, hash_floats, hash_strings
 from telltale.profile.values import split_values
@@ -65,14 +66,15 @@ def _split_arrow(a: pa.Array, declared: str | None) -> tuple[Parts, np.ndarray]:
         a = a.cast(t.value_type)
         t = a.type
     if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
-        return _numbers(a.cast(pa.float64()).to_numpy(zero_copy_only=False), nulls=a.null_count)
+        return _numbers(float64(a), nulls=a.null_count)
     if pa.types.is_boolean(t):
-        return _bools(a.fill_null(False).to_numpy(zero_copy_only=False), nulls=a.null_count, null_mask=a.is_null().to_numpy(zero_copy_only=False))
+        valid = valid_mask(a)
+        return _bools(to_numpy(a, fill=False), nulls=a.null_count, null_mask=None if valid is None else ~valid)
     if pa.types.is_timestamp(t) or pa.types.is_date(t):
         if pa.types.is_date(t):
             a = a.cast(pa.timestamp("s"))
         scale = _SECONDS[a.type.unit]
-        secs = a.cast(pa.int64()).cast(pa.float64()).to_numpy(zero_copy_only=False) * scale
+        secs = float64(a.cast(pa.int64())) * scale
         return _numbers(secs, nulls=a.null_count)
     if _is_string(t):
         return _strings(a)
@@ -113,7 +115,7 @@ def _strings(a: pa.Array) -> tuple[Parts, np.ndarray]:
     if isinstance(enc, pa.ChunkedArray):
         enc = enc.combine_chunks()
     uniques = enc.dictionary  # stays an Arrow array: no Python string per distinct value
-    idx = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    idx = to_numpy(enc.indices, fill=-1).astype(np.int64)
     valid = idx >= 0
     counts = np.bincount(idx[valid], minlength=len(uniques)).astype(np.int64)
     uhash = hash_strings(uniques)
@@ -134,13 +136,13 @@ def _dictionary_strings(a: pa.DictionaryArray) -> tuple[Parts, np.ndarray] | Non
     dictionary = a.dictionary
     if dictionary.null_count or pc.count_distinct(dictionary).as_py() != len(dictionary):
         return None
-    idx = a.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    idx = to_numpy(a.indices, fill=-1).astype(np.int64, copy=False)
     valid = idx >= 0
     all_valid = a.null_count == 0
     codes = idx if all_valid else idx[valid]
     counts = np.bincount(codes, minlength=len(dictionary)).astype(np.int64)
     used = np.flatnonzero(counts)
-    uniques = dictionary if used.size == len(dictionary) else dictionary.take(pa.array(used))
+    uniques = dictionary if used.size == len(dictionary) else dictionary.take(from_numpy(used))
     uhash_all = np.zeros(len(dictionary), dtype=np.uint64)
     uhash_all[used] = hash_strings(uniques)  # only values that occur reach the distinct counter
     if all_valid:

@@ -40,7 +40,12 @@ class CategoricalSummary:
         counts = np.asarray(counts, dtype=np.int64)
         if len(values) > FEED_LIMIT:
             top = np.argpartition(-counts, FEED_LIMIT)[:FEED_LIMIT]
-            chosen = values.take(top).to_pylist() if hasattr(values, "take") else [values[i] for i in top.tolist()]
+            if hasattr(values, "take"):
+                from telltale.profile.arrow import from_numpy
+
+                chosen = values.take(from_numpy(top.astype(np.int64))).to_pylist()
+            else:
+                chosen = [values[i] for i in top.tolist()]
             pairs = zip(chosen, counts[top].tolist())
         else:
             pairs = zip(values.to_pylist() if hasattr(values, "to_pylist") else values, counts.tolist())

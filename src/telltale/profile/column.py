@@ -184,10 +184,11 @@ class ColumnProfile:
 def _unseen(values: Any, counts: np.ndarray, known: frozenset[str]) -> int:
     """Total count of the distinct ``values`` outside ``known`` (vectorised for Arrow arrays)."""
     if hasattr(values, "is_valid"):  # a pyarrow array
-        import pyarrow as pa
         import pyarrow.compute as pc
 
-        inside = pc.is_in(values, value_set=pa.array(sorted(known), type=values.type)).to_numpy(zero_copy_only=False)
+        from telltale.profile.arrow import strings, to_numpy
+
+        inside = to_numpy(pc.is_in(values, value_set=strings(sorted(known), values.type)), fill=False)
         return int(counts[~inside].sum())
     return sum(int(c) for v, c in zip(values, counts.tolist()) if v not in known)
 

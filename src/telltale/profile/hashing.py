@@ -62,7 +62,9 @@ def hash_strings(values: Any) -> np.ndarray:
     cache-sized chunks, looping only over byte positions."""
     import pyarrow as pa
 
-    arr = values if isinstance(values, pa.Array) else pa.array(list(values), type=pa.large_string())
+    from telltale.profile.arrow import strings
+
+    arr = values if isinstance(values, pa.Array) else strings([str(v) for v in values], pa.large_string())
     if not pa.types.is_large_string(arr.type):
         arr = arr.cast(pa.large_string())
     n = len(arr)

@@ -118,6 +118,9 @@ class BackgroundRecorder:
         self._flush_req = self._flush_done = 0
         self._cv = threading.Condition()
         self._wake = threading.Event()
+        # set by submit when it wakes the writer, reset by the writer before it looks at
+        # the queue: a plain bool, so a busy caller does not call Event.is_set every time
+        self._woken = False
         self._caller = SinkCaller(self._sink, self._name)
         self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
         self._thread.start()
@@ -152,7 +155,8 @@ class BackgroundRecorder:
         q = self._q
         if self._open and len(q) < self._max_queue:
             q.append(record)
-            if len(q) >= self._batch_size and not self._wake.is_set():
+            if len(q) >= self._batch_size and not self._woken:
+                self._woken = True
                 self._wake.set()
             return
         try:
@@ -231,6 +235,7 @@ class BackgroundRecorder:
                     self._final()
                     return
                 self._wake.clear()
+                self._woken = False  # after the clear, before the queue is looked at: no wake-up is lost
                 if len(self._q) < self._batch_size and self._flush_req == self._flush_done:
                     self._wake.wait(self._flush_interval)
                 req = self._flush_req

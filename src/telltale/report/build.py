@@ -94,18 +94,6 @@ class Report:
         return {"findings": [f.to_dict() for f in self.findings], "summary": self.summary()}
 
 
-def prefetch_imports() -> None:
-    """Import scipy.stats (about a second; the KS p-value needs it) in a background
-    thread, while the caller reads the data: reading and profiling run mostly in C++ and
-    NumPy with the GIL released, so the import costs the report almost no wall time."""
-    import threading
-
-    def load() -> None:
-        import scipy.stats  # noqa: F401
-
-    threading.Thread(target=load, name="telltale-prefetch", daemon=True).start()
-
-
 def load_inputs(reference: str | Path, current: str | Path, spec_path: str | Path | None,
                 seconds: dict[str, float] | None = None) -> tuple[Any, Any, ServiceSpec, str]:
     """Read both data sets and the spec (or infer one from the reference); ``seconds``
