@@ -26,7 +26,7 @@ def test_bad_records_never_reach_the_model(result):
     assert shares["nulls"] == 1.0 and shares["unit"] == 1.0 and shares["category"] == 1.0
     # a flaky backend: with 2 attempts at 70% failure, about half the calls still succeed
     # (1 - 0.7**2 = 0.51) until the breaker opens; the rest must be served by a fallback
-    assert 0.49 <= shares["fallback"] < 1.0
+    assert 0.49 <= shares["guard"] < 1.0
 
 
 @pytest.mark.slow
@@ -43,3 +43,10 @@ def test_unit_finding_names_milliseconds_and_the_factor(result):
     unit = [f for w in result.windows for f in w.findings if f.kind == "unit"]
     assert unit and {f.feature for f in unit} == {"prep_time_s"}
     assert all("milliseconds" in f.message and "1000" in f.message for f in unit)
+
+
+@pytest.mark.slow
+def test_the_failing_backend_is_named_by_the_guard_that_took_the_calls(result):
+    during = [w for w in result.windows if "the model backend fails 70% of calls" in w.faults]
+    critical = {f.feature for w in during for f in w.findings if f.kind == "guard" and f.severity == "critical"}
+    assert critical == {"model_error"}

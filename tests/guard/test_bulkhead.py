@@ -61,6 +61,7 @@ def test_32_threads_through_a_bulkhead_of_4(recorder):
     shed = [d for d in out if d.source == "rules"]
     assert all(d.reasons == ["bulkhead full: 4 model calls in flight after waiting 5 ms; shed"] for d in shed)
     assert len(recorder.records) == 32
+    assert sorted((r.source, r.guard) for r in recorder.records) == [("model", None)] * 4 + [("rules", "bulkhead")] * 28
 
 
 def test_32_tasks_through_a_bulkhead_of_4(recorder):
@@ -78,6 +79,7 @@ def test_32_tasks_through_a_bulkhead_of_4(recorder):
     print(f"\ntasks: model saw at most {seen.max} in flight; {sources.count('model')} served, {g.stats.shed} shed")
     assert seen.max == 4 and sources.count("model") == 4 and g.stats.shed == 28
     assert g.stats.in_flight == 0 and len(recorder.records) == 32
+    assert sorted((r.source, r.guard) for r in recorder.records) == [("model", None)] * 4 + [("rules", "bulkhead")] * 28
 
 
 def test_a_waiting_task_gets_a_released_slot():

@@ -284,3 +284,34 @@ def test_a_call_that_raises_leaves_no_timing_behind(recorder):
     clock.advance(10)
     d = g.wrap(eta_model)(GOOD)
     assert d.latency_ms == 0.0  # not 10 s from the failed call's start
+
+
+def test_each_record_names_the_guard_that_took_the_call(recorder, clock):
+    from telltale.control import ControlState, MemoryControlSource
+
+    def failing(r):
+        raise RuntimeError("model down")
+
+    g = Guard(make_spec(), eta_model, rules, recorder=recorder, clock=clock)
+    g.predict(GOOD)
+    g.predict({**GOOD, "distance_km": 5400.0})
+    Guard(make_spec(), failing, rules, recorder=recorder, clock=clock).predict(GOOD)
+    Guard(make_spec(), lambda r: 999.0, rules, recorder=recorder, clock=clock).predict(GOOD)
+    source = MemoryControlSource()
+    source.set("eta", ControlState("fallback", "incident 42", clock.now()))
+    controlled = Guard(make_spec(), eta_model, rules, recorder=recorder, clock=clock, control=source)
+    controlled.refresh_control()
+    controlled.predict(GOOD)
+    assert [(r.source, r.guard) for r in recorder.records] == [
+        ("model", None), ("rules", "contract"), ("rules", "model_error"), ("rules", "output_range"), ("rules", "control")]
+
+
+def test_an_open_breaker_and_a_full_bulkhead_are_named_too(recorder, clock):
+    def failing(r):
+        raise RuntimeError("model down")
+
+    spec = make_spec(guard={"breaker": {"window_size": 4, "min_calls": 4, "failure_rate": 0.5, "open_wait_s": 60}})
+    g = Guard(spec, failing, rules, recorder=recorder, clock=clock)
+    for _ in range(5):
+        g.predict(GOOD)
+    assert [r.guard for r in recorder.records] == ["model_error"] * 4 + ["breaker"]

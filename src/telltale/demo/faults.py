@@ -51,5 +51,5 @@ DEMO_FAULTS: tuple[Fault, ...] = (
     Fault("nulls creep into distance_km", 3, 1.0, 1.75, _nulls, "nulls"),
     Fault("prep_time_s switches to milliseconds", 2, 2.0, 3.0, _milliseconds, "unit"),
     Fault("a new city appears upstream", 1, 3.25, 4.0, _new_city, "category"),
-    Fault("the model backend fails 70% of calls", 10, 4.25, 5.0, None, "fallback", error_rate=0.7),
+    Fault("the model backend fails 70% of calls", 10, 4.25, 5.0, None, "guard", error_rate=0.7),
 )

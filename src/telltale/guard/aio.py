@@ -27,7 +27,7 @@ class AsyncSteps(Steps):
         raw, err, attempts, timed_out, fut = None, None, 0, False, None
         bh = self.bulkhead
         if route is not None and bh is not None and not await bh.aacquire():
-            route, source = self._shed(reasons)
+            route, source = self._shed(reasons, ctx)
         if route is not None:
             try:
                 raw, err, attempts, timed_out, fut = await self._acall(route.model, record, ctx.deadline)

@@ -270,7 +270,7 @@ class Guard(AsyncSteps):
         raw, err, attempts, timed_out, fut = None, None, 0, False, None
         bh = self.bulkhead
         if route is not None and bh is not None and not bh.acquire():
-            route, source = self._shed(reasons)
+            route, source = self._shed(reasons, ctx)
         if route is not None:
             try:
                 if ctx.deadline is None:  # _attempts, with the first attempt inline
@@ -297,7 +297,7 @@ class Guard(AsyncSteps):
                 if breaker is not None:
                     breaker.record(ctx.flags)
             else:
-                value, confidence, usage, source = self._judge_answer(raw, source, ctx.flags, reasons)
+                value, confidence, usage, source = self._judge_answer(raw, source, ctx, reasons)
         else:
             value, confidence, usage, source = self._judge(route, source, raw, err, attempts, timed_out, ctx, reasons)
         if source == "review":
@@ -323,7 +323,7 @@ class Guard(AsyncSteps):
             confidence = None
         did = new_id()
         rec = PredictionRecord(did, self.service, self._wall(), dict(record), value, confidence, source, version,
-                               self._components, latency_ms, stages, None, violations, reasons, None, event_ts)
+                               self._components, latency_ms, stages, None, violations, reasons, None, event_ts, ctx.guard)
         if source == "model":
             next(self._served_model)  # counters.served("model") without its lookup
         else:

@@ -30,7 +30,7 @@ class CallContext:
     or task, a stage or a call, starts a fresh one.
     """
 
-    __slots__ = ("owner", "start", "deadline", "stages", "overruns", "flags")
+    __slots__ = ("owner", "start", "deadline", "stages", "overruns", "flags", "guard")
 
     def __init__(self, owner: int, start: float, budget_s: float | None) -> None:
         self.owner = owner
@@ -39,6 +39,7 @@ class CallContext:
         self.stages: dict[str, float] = {}
         self.overruns: tuple[str, ...] = ()  # a stage over its budget adds its reason (rare)
         self.flags = 0  # breaker outcome bits learned before the model call (OOD input)
+        self.guard: str | None = None  # the guard that took this call from the model, if one did
 
 
 #: ``CallContext.owner`` of a finished call (no guard's key is 0).

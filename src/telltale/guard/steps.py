@@ -115,6 +115,7 @@ class Steps:
             if blocking:
                 reasons.extend(f"input {v.field} {v.message}" for v in blocking)
                 self.counters.add("blocked_by_contract")
+                ctx.guard = "contract"
                 return None, "fallback"
         route = primary
         source = "model"
@@ -123,6 +124,7 @@ class Steps:
             state = poller.state
             if state.mode != "normal":
                 why = f": {state.reason}" if state.reason else ""
+                ctx.guard = "control"
                 if state.mode == "fallback":
                     reasons.append(f"control mode is fallback{why}")
                     return None, "fallback"
@@ -132,6 +134,7 @@ class Steps:
                 if self._previous is None:
                     reasons.append(f"control mode is rollback{why}, but no previous model was given to the guard")
                     return None, "fallback"
+                ctx.guard = None  # rolled back, but the (previous) model still serves
                 reasons.append(f"control mode is rollback{why}: served by the previous version {self._previous.version}")
                 route = self._previous
         if route is None:
@@ -145,6 +148,7 @@ class Steps:
                     if self.breaker is not None and self.breaker.state == "closed":
                         self.breaker.record(OOD)
                     reasons.append(f"input is out of distribution (score {score:.3g} > {self._ood_max:g}): {why}")
+                    ctx.guard = "ood"
                     return None, "fallback"
         if self._router is not None and route is primary and self._router.pick(record, key):
             route, source = self._canary, "canary"
@@ -153,15 +157,18 @@ class Steps:
             reasons.append(f"deadline of {self._budget_s * 1000:g} ms passed before the model call"  # type: ignore[operator]
                            + (f" (stages: {spent})" if spent else ""))
             self.counters.add("deadline_before_call")
+            ctx.guard = "deadline"
             return None, "fallback"
         breaker = self.breaker
         if breaker is not None and not breaker.allow():
             last = breaker.changes[-1].reason if breaker.changes else ""
             reasons.append(f"circuit breaker is {breaker.state}: failing fast" + (f" ({last})" if last else ""))
+            ctx.guard = "breaker"
             return None, "fallback"
         return route, source
 
-    def _shed(self, reasons: list[str]) -> tuple[None, str]:
+    def _shed(self, reasons: list[str], ctx: CallContext) -> tuple[None, str]:
+        ctx.guard = "bulkhead"
         bh = self.bulkhead
         if self.breaker is not None:
             self.breaker.cancel_trial()  # the breaker let this call through; it never ran
@@ -179,6 +186,7 @@ class Steps:
             reasons.append(f"deadline of {self._budget_s * 1000:g} ms passed while the model was running")  # type: ignore[operator]
             if breaker is not None:
                 breaker.record(FAILURE | ctx.flags)
+            ctx.guard = "deadline"
             return None, None, None, "fallback"
         if err is not None:
             self.counters.add("model_errors")
@@ -186,10 +194,11 @@ class Steps:
             reasons.append(f"model {route.version} raised {type(err).__name__}: {err}{tries}")
             if breaker is not None:
                 breaker.record(FAILURE | ctx.flags)
+            ctx.guard = "model_error"
             return None, None, None, "fallback"
-        return self._judge_answer(raw, source, ctx.flags, reasons)
+        return self._judge_answer(raw, source, ctx, reasons)
 
-    def _judge_answer(self, raw: Any, source: str, flags: int, reasons: list[str]) -> tuple[Any, float | None, Any, str]:
+    def _judge_answer(self, raw: Any, source: str, ctx: CallContext, reasons: list[str]) -> tuple[Any, float | None, Any, str]:
         """The model answered: unpack it, hold it to the output gates, tell the breaker."""
         gates = self._gates
         if gates.classes is None and raw.__class__ is not Output:
@@ -199,12 +208,13 @@ class Steps:
         gate = gates.check(value, confidence)
         if gate is None:
             if self.breaker is not None:
-                self.breaker.record(flags)
+                self.breaker.record(ctx.flags)
             return value, confidence, usage, source
         if self.breaker is not None:
-            self.breaker.record(flags | (LOW_CONFIDENCE if gate[0] == "confidence" else FAILURE))
+            self.breaker.record(ctx.flags | (LOW_CONFIDENCE if gate[0] == "confidence" else FAILURE))
         self.counters.trigger(gate[0])
         reasons.append(gate[1])
+        ctx.guard = f"output_{gate[0]}"
         return value, confidence, usage, "fallback"
 
     def _finish(self, record: Mapping[str, Any], violations: list, route: Version | None, value: Any,
@@ -228,7 +238,7 @@ class Steps:
         # positional, in field order (pinned by a test): keywords cost 1 µs more per object
         rec = PredictionRecord(did, self.service, self._wall(), inputs, value, confidence, source, version,
                                self._components, latency_ms, stages, cost, violations, reasons,
-                               _segment(record, self._segment) if self._segment else None, event_ts)
+                               _segment(record, self._segment) if self._segment else None, event_ts, ctx.guard)
         self.counters.served(source)
         if late is not None:
             self._hold_late(rec, late, ctx.start)

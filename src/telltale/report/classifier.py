@@ -66,18 +66,17 @@ class ClassifierProcess:
             return None
         try:
             raw = proc.stdout.read()
-            proc.wait()
             out = pickle.loads(raw) if raw else None
         except (OSError, pickle.UnpicklingError, EOFError):
             out = None
-        finally:
-            self._proc = None
         if self._sender is not None:
             self._sender.join()
+        self.close()
         return out.get("ok") if isinstance(out, dict) else None
 
     def close(self) -> None:
-        """Stop the helper if it is still waiting or working (no job, or an error)."""
+        """Reap the helper, stopping it first if it is still waiting or working (no job
+        was submitted, or the report failed)."""
         proc = self._proc
         self._proc = None
         if proc is None:
