@@ -15,8 +15,10 @@ own so wall time and peak memory are the tool's alone:
 
 and prints for each: wall time, peak RSS, drifted columns found (x/5) and stable columns
 flagged (x/15; for telltale also how many of those were critical). Peak memory is the
-child's ``ru_maxrss`` from ``os.wait4``. Anchors run from ``bench/.venv-anchors`` so they
-never become telltale dependencies.
+child's ``ru_maxrss`` from ``os.wait4``: the largest resident set among the tool's
+processes, not their sum (``telltale report`` trains its domain classifier in a helper
+process of about 200 MiB next to the main one; the anchors run in one process). Anchors
+run from ``bench/.venv-anchors`` so they never become telltale dependencies.
 """
 
 from __future__ import annotations
