@@ -44,8 +44,9 @@ class NumericDist:
         finite = np.isfinite(a)
         x = np.sort(a[finite]) if not finite.all() else np.sort(a)
         n = int(x.size)
-        mean = float(x.mean()) if n else float("nan")
-        std = float(x.std()) if n else float("nan")
+        with np.errstate(over="ignore", invalid="ignore"):  # values near 1e308 give an inf sd, handled downstream
+            mean = float(x.mean()) if n else float("nan")
+            std = float(x.std()) if n else float("nan")
         return cls(n=n, missing=int(a.size - n), mean=mean, std=std, sorted_values=x)
 
     @classmethod
