@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from telltale.drift.psi import proportions
+from telltale.drift.psi import paired_proportions
 
 
 def jensen_shannon(reference_counts: ArrayLike, current_counts: ArrayLike) -> float:
@@ -19,12 +19,10 @@ def jensen_shannon(reference_counts: ArrayLike, current_counts: ArrayLike) -> fl
     >>> jensen_shannon([1, 0], [0, 1])
     1.0
     """
-    p = proportions(reference_counts)
-    q = proportions(current_counts)
-    if p.shape != q.shape:
-        raise ValueError(f"reference has {p.size} bins and current {q.size}; bin both over the same edges")
-    if p.sum() == 0 or q.sum() == 0:
+    pair = paired_proportions(reference_counts, current_counts)
+    if pair is None:
         return float("nan")
+    p, q = pair
     m = 0.5 * (p + q)
     js = 0.5 * (_kl2(p, m) + _kl2(q, m))
     return float(np.sqrt(max(js, 0.0)))

@@ -27,18 +27,26 @@ def proportions(counts: ArrayLike) -> np.ndarray:
     return c / total if total > 0 else c
 
 
-def psi(reference_counts: ArrayLike, current_counts: ArrayLike, *, eps: float = PSI_EPS) -> float:
-    """PSI of two count vectors over the same bins (bins in the same order).
-
-    >>> round(psi([50, 50], [40, 60]), 6)
-    0.040546
-    """
+def paired_proportions(reference_counts: ArrayLike, current_counts: ArrayLike) -> tuple[np.ndarray, np.ndarray] | None:
+    """Both sides as proportions over the same bins; None when either side is empty."""
     p = proportions(reference_counts)
     q = proportions(current_counts)
     if p.shape != q.shape:
         raise ValueError(f"reference has {p.size} bins and current {q.size}; bin both over the same edges")
     if p.sum() == 0 or q.sum() == 0:
+        return None
+    return p, q
+
+
+def psi(reference_counts: ArrayLike, current_counts: ArrayLike, *, eps: float = PSI_EPS) -> float:
+    """PSI of two count vectors over the same bins (bins in the same order).
+
+    >>> round(psi([50, 50], [40, 60]), 6)
+    0.040547
+    """
+    pair = paired_proportions(reference_counts, current_counts)
+    if pair is None:
         return float("nan")
-    p = np.maximum(p, eps)
-    q = np.maximum(q, eps)
+    p = np.maximum(pair[0], eps)
+    q = np.maximum(pair[1], eps)
     return float(np.sum((q - p) * np.log(q / p)))
