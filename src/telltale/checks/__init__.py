@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from telltale.checks import categories, duplicates, fallback, guards, nulls, ranges, schema, segments, types, units
+from telltale.checks import categories, duplicates, fallback, freshness, guards, nulls, ranges, schema, segments, types, units
 from telltale.profile import Profile
 from telltale.spec.model import ServiceSpec
 from telltale.types import Finding, Window
@@ -30,6 +30,7 @@ CHECKS: dict[str, Check] = {
     "category": categories.check,
     "duplicates": duplicates.check,
     "segment": segments.check,
+    "freshness": freshness.check,
     "fallback": fallback.check,
 }
 
