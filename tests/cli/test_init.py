@@ -38,7 +38,7 @@ def test_init_writes_a_loadable_spec_whose_only_problems_are_the_blanks(train, t
     assert "7 decisions are left blank" in r.output
     spec = load_spec(out)
     assert set(spec.inputs) == {"prep_time_s", "distance_km", "city"}
-    assert spec.inputs["prep_time_s"].unit == "s" and spec.inputs["city"].categories is not None
+    assert spec.inputs["prep_time_s"].unit == "s" and set(spec.inputs["city"].categories) == {"Lyon", "Paris", "Nantes"}
     assert (spec.target, spec.prediction, spec.reference) == ("is_late", "score", "telltale.reference.profile")
     problems = check_spec(out)
     assert sorted(p.key for p in problems) == sorted(["owner", "owners.data", "owners.model", "owners.platform", "slos", "rules", "fallback"])
