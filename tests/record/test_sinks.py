@@ -38,7 +38,7 @@ def test_store_sink_isolates_a_record_the_database_refuses(db_url: str) -> None:
         records = make_records(40)
         records[17].ts = math.nan
         result = StoreSink(store, "default").write(records)
-        assert result is not None
+        assert result.duplicates == 0  # a SinkResult, since one record was refused
         assert [(x.record_id, "ts must be a finite number" in x.reason) for x in result.rejected] == [(records[17].id, True)]
         assert sorted(_ids(store, 40)) == sorted(r.id for i, r in enumerate(records) if i != 17)
     finally:
@@ -90,7 +90,7 @@ def test_http_sink_posts_batches_and_reports_the_servers_per_record_errors(serve
     records[9].id = ""  # the server refuses an empty id
     sink = HttpSink(server.url, server.token, max_batch=100)
     result = sink.write(records)
-    assert result is not None
+    assert result.duplicates == 0 and len(result.rejected) == 2
     refused = {x.record_id: x for x in result.rejected}
     assert set(refused) == {records[5].id, ""}
     assert refused[records[5].id].field == "ts"

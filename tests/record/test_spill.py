@@ -31,7 +31,7 @@ def _read_all(log: SpillLog) -> tuple[list[str], int]:
     corrupt = 0
     for path in log.segments():
         reader = log.open_reader(path)
-        assert reader is not None
+        assert reader.path == path  # locked for this replay
         while (batch := reader.read(7)) is not None:
             ids += [r.id for r in batch.records]
             corrupt += batch.corrupt
@@ -75,7 +75,7 @@ def test_a_segment_being_written_by_another_spill_is_not_replayed(tmp_path: Path
     assert other.open_reader(other.segments()[0]) is None
     writer.rotate()  # closed: now anyone may replay it
     reader = other.open_reader(other.segments()[0])
-    assert reader is not None
+    assert reader.path == other.segments()[0]
     batch = reader.read(100)
     assert batch is not None and len(batch.records) == 5
     reader.close()
