@@ -16,6 +16,7 @@ from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
 
+from telltale.checks import run_checks
 from telltale.profile import Profile
 from telltale.spec import ServiceSpec
 from telltale.store import Store
@@ -29,10 +30,6 @@ BASELINE_S = 3600.0
 MAX_WINDOWS = 5000
 
 
-class ChecksUnavailable(RuntimeError):
-    """``telltale.checks`` is not importable (a partial install)."""
-
-
 @dataclass(frozen=True, slots=True)
 class WindowedFindings:
     findings: list[Finding]
@@ -41,7 +38,6 @@ class WindowedFindings:
 
 def findings_for(store: Store, project: str, spec: ServiceSpec, since: float, until: float, window_s: float) -> WindowedFindings:
     """Run the checks over each window of [since, until); raise ValueError on a bad span."""
-    run_checks = _run_checks()
     if not window_s >= 60:
         raise ValueError(f"window must be at least 60 seconds (profiles are per minute), got {window_s}")
     if not until > since:
@@ -67,10 +63,3 @@ def findings_for(store: Store, project: str, spec: ServiceSpec, since: float, un
         out.extend(run_checks(spec, profile, reference, Window.from_epoch(w0, w1), baseline=baseline))
     return WindowedFindings(out, used)
 
-
-def _run_checks():  # type: ignore[no-untyped-def]
-    try:
-        from telltale.checks import run_checks
-    except ImportError as e:
-        raise ChecksUnavailable(f"the checks are not available in this install ({e}); reinstall telltale") from e
-    return run_checks

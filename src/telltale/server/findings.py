@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from telltale.server.auth import Project, service_spec, store_of
-from telltale.server.timeparse import parse_time
-from telltale.monitor import ChecksUnavailable, findings_for
+from telltale.server.timeparse import query_span
+from telltale.monitor import findings_for
 
 router = APIRouter()
 
@@ -24,13 +24,9 @@ def get_findings(
 ) -> dict[str, Any]:
     store = store_of(request)
     spec = service_spec(store, project, service)
-    now = request.app.state.clock.now()
-    t1 = parse_time(until, now, "until") if until else now
-    t0 = parse_time(since, now, "since") if since else t1 - 3600
+    t0, t1 = query_span(since, until, request.app.state.clock.now())
     try:
         result = findings_for(store, project, spec, t0, t1, window)
     except ValueError as e:
         raise HTTPException(422, str(e)) from None
-    except ChecksUnavailable as e:
-        raise HTTPException(503, str(e)) from None
     return {"findings": [f.to_dict() for f in result.findings], "windows": result.windows, "since": t0, "until": t1, "window": window}

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from telltale.contract import Contract
 from telltale.server.auth import Project, service_spec, store_of
 from telltale.server.parse import BodyError, RecordError, parse_body, parse_record
-from telltale.server.timeparse import parse_time
+from telltale.server.timeparse import query_span
 from telltale.spec import ServiceSpec
 from telltale.types import PredictionRecord
 
@@ -106,9 +106,7 @@ def get_predictions(
 ) -> dict[str, Any]:
     store = store_of(request)
     service_spec(store, project, service)
-    now = request.app.state.clock.now()
-    t1 = parse_time(until, now, "until") if until else now
-    t0 = parse_time(since, now, "since") if since else t1 - 3600
+    t0, t1 = query_span(since, until, request.app.state.clock.now())
     records = store.read_predictions(project, service, t0, t1, limit, source=source)
     return {"records": [_finite(r.to_dict()) for r in records], "since": t0, "until": t1}
 

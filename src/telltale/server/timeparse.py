@@ -36,3 +36,10 @@ def parse_time(text: str, now: float, name: str) -> float:
         return to_epoch(text, now)
     except ValueError as e:
         raise HTTPException(422, f"query parameter {name}: {e}") from None
+
+
+def query_span(since: str | None, until: str | None, now: float) -> tuple[float, float]:
+    """The [since, until) a route reads: until defaults to now, since to an hour before until."""
+    t1 = parse_time(until, now, "until") if until else now
+    t0 = parse_time(since, now, "since") if since else t1 - 3600
+    return t0, t1
