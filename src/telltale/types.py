@@ -14,15 +14,33 @@ from typing import Any, Literal
 
 Severity = Literal["critical", "warning"]
 
-#: The fixed vocabulary of finding kinds (DESIGN.md, "Findings"). New kinds go there first.
-FINDING_KINDS: frozenset[str] = frozenset(
-    {
-        "schema", "type", "nulls", "range", "category", "unit", "freshness", "duplicates",
-        "drift", "prediction_drift", "multivariate_drift", "performance",
-        "estimated_performance", "calibration", "latency", "errors", "fallback", "guard",
-        "cost", "trust", "segment",
-    }
-)
+#: Every finding kind and the signal family it belongs to (DESIGN.md, "Findings"): the
+#: one declaration of the vocabulary. Each family has an owner in the spec (``owners``),
+#: and an alert on a finding goes to the owner of its family. New kinds go here first.
+KIND_FAMILY: dict[str, str] = {
+    "schema": "data", "type": "data", "nulls": "data", "range": "data", "category": "data",
+    "unit": "data", "freshness": "data", "duplicates": "data", "segment": "data",
+    "drift": "drift", "prediction_drift": "drift", "multivariate_drift": "drift",
+    "performance": "model", "estimated_performance": "model", "calibration": "model",
+    "latency": "platform", "errors": "platform", "fallback": "platform", "guard": "platform",
+    "cost": "cost",
+    "trust": "trust",
+}
+
+#: The signal families, in the order DESIGN.md lists them.
+FAMILIES: tuple[str, ...] = tuple(dict.fromkeys(KIND_FAMILY.values()))
+
+#: The fixed vocabulary of finding kinds, derived from ``KIND_FAMILY``.
+FINDING_KINDS: frozenset[str] = frozenset(KIND_FAMILY)
+
+
+def family_of(kind: str) -> str:
+    """The signal family of a finding kind (``data``, ``drift``, ``model``, ``platform``, ``cost``, ``trust``)."""
+    try:
+        return KIND_FAMILY[kind]
+    except KeyError:
+        raise ValueError(f"finding kind {kind!r} is not in the vocabulary; one of {', '.join(sorted(KIND_FAMILY))}") from None
+
 
 #: Kinds a single record can violate at the door (a subset of FINDING_KINDS).
 ViolationKind = Literal["schema", "type", "nulls", "range", "category"]
@@ -73,6 +91,12 @@ class PredictionRecord:
     segment: str | None = None
     event_ts: float | None = None
     guard: str | None = None  # the guard that took the call from the model, if one did
+    attempts: int | None = None  # model attempts made (retries included); None when the model was not called
+    input_tokens: int | None = None  # LLM usage, when the model reports it
+    output_tokens: int | None = None
+    cached_tokens: int | None = None
+    actor: str | None = None  # who acted on the decision (a user or team key), if known
+    tags: dict[str, str] = field(default_factory=dict)  # a few bounded labels chosen by the caller
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -93,6 +117,12 @@ class PredictionRecord:
             "segment": self.segment,
             "event_ts": self.event_ts,
             "guard": self.guard,
+            "attempts": self.attempts,
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "cached_tokens": self.cached_tokens,
+            "actor": self.actor,
+            "tags": self.tags,
         }
 
     @classmethod
@@ -115,6 +145,12 @@ class PredictionRecord:
             segment=d.get("segment"),
             event_ts=d.get("event_ts"),
             guard=d.get("guard"),
+            attempts=d.get("attempts"),
+            input_tokens=d.get("input_tokens"),
+            output_tokens=d.get("output_tokens"),
+            cached_tokens=d.get("cached_tokens"),
+            actor=d.get("actor"),
+            tags=dict(d.get("tags") or {}),
         )
 
 

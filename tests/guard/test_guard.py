@@ -210,7 +210,8 @@ def test_record_and_decision_field_order_is_pinned():
     # the guard builds both positionally for speed; a reordering must fail here, loudly
     assert [f.name for f in dataclasses.fields(PredictionRecord)] == [
         "id", "service", "ts", "inputs", "output", "confidence", "source", "model_version", "components",
-        "latency_ms", "stages", "cost", "violations", "reasons", "segment", "event_ts", "guard"]
+        "latency_ms", "stages", "cost", "violations", "reasons", "segment", "event_ts", "guard",
+        "attempts", "input_tokens", "output_tokens", "cached_tokens", "actor", "tags"]
     assert [f.name for f in dataclasses.fields(Decision)] == [
         "id", "value", "source", "confidence", "reasons", "latency_ms", "stages", "violations", "model_version", "cost"]
 
