@@ -238,3 +238,71 @@ def _json_number(x: float | None) -> float | None:
         return None
     x = float(x)
     return x if math.isfinite(x) else None
+
+
+@dataclass(slots=True, frozen=True)
+class StoredFinding:
+    """A finding the monitor remembers: one ongoing problem is one row with a lifecycle.
+
+    ``fingerprint`` is stable for the same problem (``service/kind/feature-or-stage``);
+    ``id`` names one occurrence (a fingerprint that resolves and later reopens is a new
+    id). ``severity`` is the worst seen while open; ``resolved`` is None while it goes
+    on. ``cause`` is the id of the finding this one is a consequence of (a unit change
+    owns the range, drift and fallback findings on its field); ``change`` names the
+    nearest preceding version change of the service, in words. ``latest`` is the newest
+    window's verdict.
+    """
+
+    id: str
+    fingerprint: str
+    service: str
+    kind: str
+    feature: str | None
+    severity: Severity
+    opened: float
+    last_seen: float
+    resolved: float | None
+    cause: str | None
+    change: str | None
+    latest: Finding
+
+    @property
+    def family(self) -> str:
+        return family_of(self.kind)
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved is None
+
+
+AlertState = Literal["firing", "resolved"]
+
+
+@dataclass(slots=True, frozen=True)
+class Alert:
+    """What the policy tells a person: raised by an SLO's burn rate, a rule or a finding.
+
+    ``fingerprint`` is stable for the same problem, so a re-sent alert updates rather than
+    repeats; ``family`` picks the owner and route (the spec's ``owners``); ``severity``
+    ``critical`` pages and ``warning`` opens a ticket. ``incident`` groups alerts of one
+    cause so its consequences do not page separately. Times are epoch seconds.
+    """
+
+    fingerprint: str
+    service: str
+    family: str
+    severity: Severity
+    state: AlertState
+    title: str
+    message: str
+    source: str  # what raised it: "slo:<name>", "rule:<name>" or "finding:<id>"
+    starts_at: float
+    ends_at: float | None = None
+    incident: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.family not in FAMILIES:
+            raise ValueError(f"Alert family must be one of {', '.join(FAMILIES)}, got {self.family!r}")
+        if self.state not in ("firing", "resolved"):
+            raise ValueError(f"Alert state must be 'firing' or 'resolved', got {self.state!r}")
