@@ -56,8 +56,8 @@ def flush(store: Store, now: float) -> int:
         live = _alerts.live_alerts(conn)
         states = _alerts.group_states(conn)
     groups: dict[tuple[str, str, str], list[LiveAlert]] = defaultdict(list)
-    for la in live:
-        groups[(la.project, la.alert.service, la.group_key)].append(la)
+    for la in sorted(live, key=lambda x: (x.alert.starts_at, x.fired_at, x.alert.fingerprint)):
+        groups[(la.project, la.alert.service, la.group_key)].append(la)  # oldest first: the cause leads
     specs: dict[tuple[str, str], ServiceSpec | None] = {}
     mutes: dict[str, list[Silence]] = {}
     seen: set[GroupId] = set()
