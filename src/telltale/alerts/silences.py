@@ -64,7 +64,7 @@ def new_silence(project: str, req: SilenceRequest, now: float) -> Silence:
         if not isinstance(k, str) or not k or not isinstance(v, str) or not v:
             raise ValueError(f"matchers.{k}: names and values must be non-empty strings, got {v!r}")
     if not 0 < req.duration_s <= MAX_SILENCE_S:
-        raise ValueError(f"duration must be more than 0 and at most {MAX_SILENCE_S / 86400:g} days, got {req.duration_s:g} s")
+        raise ValueError(f"duration must be more than 0 and at most {MAX_SILENCE_S / 86400:g} days, got {req.duration_s:.0f} s ({req.duration_s / 86400:.4g} days)")
     if not req.created_by.strip():
         raise ValueError("created_by is empty: say who silences (a name or an email)")
     if not req.comment.strip():
