@@ -18,8 +18,8 @@ def spec_with(receivers: dict[str, Any], routes: dict[str, list[str]], **alertin
 
 
 def alert(fp: str, *, state: str = "firing", incident: str | None = None, family: str = "data", severity: str = "critical",
-          at: float = 1_767_225_600.0, title: str | None = None) -> Alert:
+          at: float = 1_767_225_600.0, title: str | None = None, labels: dict[str, str] | None = None) -> Alert:
     return Alert(fingerprint=fp, service="eta", family=family, severity=severity, state=state,
                  title=title or f"{fp} {state}", message=f"what {fp} found", source=f"finding:{fp}",
                  starts_at=at, ends_at=at + 60 if state == "resolved" else None, incident=incident,
-                 labels={"kind": "unit"})
+                 labels={"kind": "unit"} if labels is None else labels)
