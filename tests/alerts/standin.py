@@ -29,6 +29,7 @@ class StandIn:
         self.requests: list[Received] = []
         self.status = status
         self.answer = answer
+        self.headers: dict[str, str] = {}
         self._server: ThreadingHTTPServer | None = None
         self.port = 0
         self.up()
@@ -46,6 +47,8 @@ class StandIn:
                 outer.requests.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, raw))
                 self.send_response(outer.status)
                 self.send_header("Content-Type", "application/json")
+                for k, v in outer.headers.items():
+                    self.send_header(k, v)
                 self.send_header("Content-Length", str(len(outer.answer)))
                 self.end_headers()
                 self.wfile.write(outer.answer)

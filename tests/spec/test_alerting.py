@@ -8,7 +8,7 @@ import pytest
 
 from telltale.errors import SpecError
 from telltale.spec import check_spec, parse_spec
-from telltale.spec.alerting import families_raised, slo_family
+from telltale.spec.families import families_raised, slo_family
 from telltale.spec.model import SLO
 
 READY = """\
@@ -70,3 +70,11 @@ def test_slo_alerts_belong_to_the_family_of_their_indicator():
         "platform", "platform", "model", "cost", "drift", None]
     spec = parse_spec(READY)
     assert families_raised(spec) == {"data": [("rules", 0)], "model": [("rules", 1)], "platform": [("slos", 0)]}
+
+
+def test_rules_naming_an_indicator_or_an_slo_take_its_family():
+    from types import SimpleNamespace as NS
+
+    spec = NS(slos=[NS(name="lat", indicator="latency_p95_ms")],
+              rules=[NS(when=NS(kind=None, indicator="cost_per_1k", slo=None)), NS(when=NS(kind=None, indicator=None, slo="lat"))])
+    assert families_raised(spec) == {"cost": [("rules", 0)], "platform": [("rules", 1), ("slos", 0)]}

@@ -13,12 +13,12 @@ resolved addresses at send time, against DNS rebinding (``telltale.alerts.netgua
 from __future__ import annotations
 
 import ipaddress
-from typing import Any, Literal
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from telltale.types import FAMILIES, family_of
+from telltale.types import FAMILIES
 
 SeverityName = Literal["critical", "warning"]
 
@@ -196,55 +196,3 @@ def private_reason(addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str |
     if addr.is_private or not addr.is_global:
         return "private"
     return None
-
-
-# which families a spec can raise ---------------------------------------------------
-
-#: Today's SLO metric names and the family of the part they measure (by prefix).
-_METRIC_FAMILY: tuple[tuple[str, str], ...] = (
-    ("latency", "platform"), ("error", "platform"), ("fallback", "platform"), ("abstain", "platform"),
-    ("availability", "platform"), ("accuracy", "model"), ("performance", "model"), ("calibration", "model"),
-    ("cost", "cost"), ("override", "trust"), ("trust", "trust"), ("review", "trust"),
-)
-
-
-def slo_family(slo: Any) -> str | None:
-    """The signal family an SLO's alerts belong to: the family of its indicator.
-
-    An SLO model that knows its family says so (a ``family`` attribute or property);
-    otherwise the indicator's name decides (``latency_p99_ms`` is platform,
-    ``accuracy`` is model, ``cost_per_1k`` is cost...); a finding kind's name maps
-    through ``KIND_FAMILY``. None when nothing matches.
-    """
-    fam = getattr(slo, "family", None)
-    if callable(fam):
-        fam = fam()
-    if isinstance(fam, str) and fam in FAMILIES:
-        return fam
-    name = str(getattr(slo, "indicator", None) or getattr(slo, "metric", "") or "")
-    try:
-        return family_of(name.split(":", 1)[0])
-    except ValueError:
-        pass
-    for prefix, family in _METRIC_FAMILY:
-        if name.startswith(prefix):
-            return family
-    return None
-
-
-def families_raised(spec: Any) -> dict[str, list[tuple[Any, ...]]]:
-    """Each family the spec's rules and SLOs can raise alerts for, with the spec paths raising it."""
-    out: dict[str, list[tuple[Any, ...]]] = {}
-    for i, rule in enumerate(getattr(spec, "rules", ())):
-        kind = getattr(getattr(rule, "when", None), "kind", None)
-        try:
-            family = family_of(kind) if kind else None
-        except ValueError:
-            family = None
-        if family:
-            out.setdefault(family, []).append(("rules", i))
-    for i, slo in enumerate(getattr(spec, "slos", ())):
-        family = slo_family(slo)
-        if family:
-            out.setdefault(family, []).append(("slos", i))
-    return out
