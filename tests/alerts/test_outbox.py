@@ -70,3 +70,16 @@ def test_retry_after_is_honoured(sqlite_url, clock, standin):
         assert _alerts.due_notifications(conn, clock.now() + 119, 10) == []  # Retry-After beats the 10 s backoff
         assert len(_alerts.due_notifications(conn, clock.now() + 120, 10)) == 1
     assert _statuses(store, clock.now()) == [("failed", 1, 'HTTP 429: {"error":"slow down"}')]
+
+
+def test_a_snapshot_replaced_while_in_flight_is_sent_after(sqlite_url, clock, standin):
+    store = Store.open(sqlite_url, clock=clock)
+    store.put_service("default", _hook(standin.url))
+    with store.alert_tx() as conn:
+        rid = _alerts.put_notification(conn, "default", "eta", "hook", "g", '{"v":1}', clock.now())
+        (row,) = _alerts.due_notifications(conn, clock.now(), 10)
+        assert _alerts.claim(conn, row, clock.now())
+        assert _alerts.put_notification(conn, "default", "eta", "hook", "g", '{"v":2}', clock.now()) == rid  # flushed meanwhile
+        _alerts.finish(conn, rid, status="sent", attempts=1, next_at=clock.now(), error=None, now=clock.now(), sent_payload=row.payload)
+        (again,) = _alerts.due_notifications(conn, clock.now(), 10)
+    assert (again.id, again.payload, again.attempts) == (rid, '{"v":2}', 1)

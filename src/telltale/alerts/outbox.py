@@ -181,7 +181,8 @@ def _settle(store: Store, row: OutboxRow, receiver, st: ReceiverState, result: S
         wait = max(breaker.backoff_s(attempt, cfg.backoff_s, cfg.max_backoff_s), result.retry_after_s or 0.0)
         status, new, next_at = "pending", breaker.after_failure(st, now, cfg.breaker_failures, cfg.breaker_open_s), now + wait
     with store.alert_tx() as conn:
-        _alerts.finish(conn, row.id, status=status, attempts=attempt, next_at=next_at, error=result.error, now=now)
+        _alerts.finish(conn, row.id, status=status, attempts=attempt, next_at=next_at, error=result.error, now=now,
+                       sent_payload=row.payload)
         _alerts.record_delivery(conn, Delivery(row.project, row.service, row.receiver, row.id, row.group_key, now, attempt,
                                                {"sent": "ok", "pending": "failed"}.get(status, status),
                                                result.http_status, result.error, result.duration_ms))

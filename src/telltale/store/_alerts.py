@@ -208,10 +208,19 @@ def claim(conn: Connection, row: OutboxRow, now: float) -> bool:
     return res.rowcount == 1
 
 
-def finish(conn: Connection, row_id: int, *, status: str, attempts: int, next_at: float, error: str | None, now: float) -> None:
+def finish(conn: Connection, row_id: int, *, status: str, attempts: int, next_at: float, error: str | None, now: float,
+           sent_payload: str | None = None) -> None:
+    """Move a row on after an attempt. When ``sent_payload`` is given and a newer snapshot
+    replaced it while it was in flight (another replica flushed), the row stays pending
+    and is due at once, so the newer state is not lost."""
     o = alert_outbox.c
-    conn.execute(alert_outbox.update().where(o.id == row_id).values(
-        status=status, attempts=attempts, next_at=next_at, last_error=error, updated_at=now))
+    q = alert_outbox.update().where(o.id == row_id)
+    if sent_payload is not None:
+        q = q.where(o.payload == sent_payload)
+    res = conn.execute(q.values(status=status, attempts=attempts, next_at=next_at, last_error=error, updated_at=now))
+    if sent_payload is not None and res.rowcount == 0:
+        conn.execute(alert_outbox.update().where(o.id == row_id).values(
+            status="pending", attempts=attempts, next_at=now, last_error=error, updated_at=now))
 
 
 def postpone(conn: Connection, row_id: int, next_at: float) -> None:
