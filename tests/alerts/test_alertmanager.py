@@ -61,12 +61,12 @@ def alertmanager(tmp_path: Path) -> Iterator[str]:
         log.close()
 
 
-def test_alertmanager_receives_groups_and_resolves(alertmanager, db_url):
+def test_alertmanager_receives_groups_and_resolves(alertmanager, sqlite_url):
     # Alertmanager judges startsAt/endsAt by its own clock: keep the injected one behind it
     clock = ManualClock(start=time.time() - 120)
     spec = spec_with({"am": {"alertmanager": {"url": alertmanager, "allow_private": True, "resend_s": 60}}},
                      {"data": ["am"], "platform": ["am"]})
-    store = Store.open(db_url, clock=clock)
+    store = Store.open(sqlite_url, clock=clock)
     store.put_service("default", spec)
     now = clock.now()
     enqueue(store, "default", alert("eta/unit", incident="inc-1", at=now))

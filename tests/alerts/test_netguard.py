@@ -43,14 +43,14 @@ def _resolver(*addrs):
 
 
 def test_a_public_name_that_resolves_to_a_private_address_is_refused_at_send():
-    with pytest.raises(BlockedTarget, match=r"hooks.example.com resolves to 10.0.0.5, a private address; set allow_private: true"):
-        pin("https://hooks.example.com/x", False, resolve=_resolver("93.184.215.14", "10.0.0.5"))
+    with pytest.raises(BlockedTarget, match=r"hooks.acme.io resolves to 10.0.0.5, a private address; set allow_private: true"):
+        pin("https://hooks.acme.io/x", False, resolve=_resolver("93.184.215.14", "10.0.0.5"))
 
 
 def test_the_request_goes_to_the_address_that_was_checked():
-    p = pin("https://hooks.example.com:8443/x?a=1", False, resolve=_resolver("93.184.215.14"))
-    assert (p.url, p.headers, p.extensions) == ("https://93.184.215.14:8443/x?a=1", {"Host": "hooks.example.com:8443"},
-                                                {"sni_hostname": "hooks.example.com"})
+    p = pin("https://hooks.acme.io:8443/x?a=1", False, resolve=_resolver("93.184.215.14"))
+    assert (p.url, p.headers, p.extensions) == ("https://93.184.215.14:8443/x?a=1", {"Host": "hooks.acme.io:8443"},
+                                                {"sni_hostname": "hooks.acme.io"})
 
 
 def test_send_refuses_loopback_without_connecting(standin):
@@ -58,3 +58,13 @@ def test_send_refuses_loopback_without_connecting(standin):
     assert (r.outcome, r.http_status) == ("reject", None)
     assert r.error == f"url '{standin.url}' points at a loopback address; set allow_private: true if that is intended"
     assert standin.requests == []
+
+
+def test_documentation_names_are_refused_without_a_dns_query():
+    def no_dns(*_a, **_k):
+        raise AssertionError("resolved")
+
+    for url in ("https://hooks.example.com/t", "https://am.example/x", "http://a.invalid", "https://example.org"):
+        with pytest.raises(BlockedTarget, match=r"is a documentation name \(RFC 2606\) that reaches nobody"):
+            pin(url, True, resolve=no_dns)
+    assert pin("https://example.company.io/t", False, resolve=_resolver("93.184.215.14")).url == "https://93.184.215.14/t"

@@ -30,6 +30,12 @@ def _spec_json(url: str) -> dict:
 
 
 @pytest.fixture
+def server(module_server: ServerHandle) -> ServerHandle:
+    """One SQLite server for the module: the store side of alerts runs on both databases in tests/alerts."""
+    return module_server
+
+
+@pytest.fixture
 def standin():
     s = StandIn()
     yield s

@@ -21,6 +21,16 @@ class BlockedTarget(ValueError):
     """The target resolves to an address receivers may not reach."""
 
 
+#: Names reserved for documentation and testing (RFC 2606, RFC 6761): a receiver there is
+#: an example left unchanged, so it is refused without even a DNS query.
+RESERVED_SUFFIXES = (".example", ".invalid", ".test", "example.com", "example.net", "example.org")
+
+
+def reserved(host: str) -> bool:
+    h = host.lower().rstrip(".")
+    return any(h == s.lstrip(".") or h.endswith("." + s.lstrip(".")) for s in RESERVED_SUFFIXES)
+
+
 @dataclass(frozen=True, slots=True)
 class Pinned:
     """A URL rewritten to a checked address, with what keeps the original name working."""
@@ -39,10 +49,12 @@ def pin(url: str, allow_private: bool, resolve=socket.getaddrinfo) -> Pinned:  #
     problem = url_problem(url, allow_private)
     if problem:
         raise BlockedTarget(problem)
+    host = urlsplit(url).hostname or ""
+    if reserved(host):
+        raise BlockedTarget(f"{host} is a documentation name (RFC 2606) that reaches nobody; point the receiver at a real endpoint")
     if allow_private:
         return Pinned(url)
     parts = urlsplit(url)
-    host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
     infos = resolve(host, port, type=socket.SOCK_STREAM)
     addrs = list(dict.fromkeys(info[4][0] for info in infos))
