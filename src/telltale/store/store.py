@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -232,7 +233,7 @@ class Store:
         with write_tx(self._engine) as conn:
             return _alerts.expire_silence(conn, project, silence_id, self._clock.now())
 
-    def alert_tx(self, *, write: bool = True):  # noqa: ANN201 - a context manager over a Connection
+    def alert_tx(self, *, write: bool = True) -> AbstractContextManager[Connection]:
         """A transaction for ``telltale.alerts``' outbox work (store/_alerts.py functions take it)."""
         return write_tx(self._engine) if write else read_tx(self._engine)
 
