@@ -99,18 +99,6 @@ def test_dask_engine_equals_the_local_profile(data, spec):
     _quantiles_within_error(run.profile, table)
 
 
-@pytest.mark.slow
-def test_spark_engine_equals_the_local_profile(data, spec):
-    pytest.importorskip("pyspark")
-    if shutil.which("java") is None:
-        pytest.fail("the spark engine needs a Java runtime: scripts/test installs Debian's openjdk-17-jre-headless")
-    path, table = data
-    local = profile_files([path], spec, engine="local").profile
-    run = profile_files([path], spec, engine="spark", options=EngineOptions(workers=2))
-    _same_but_quantiles(run.profile, local)
-    _quantiles_within_error(run.profile, table)
-
-
 def test_profile_command_writes_a_reference_the_report_reads(data, tmp_path):
     path, table = data
     spec_file = tmp_path / "telltale.yaml"
@@ -139,3 +127,23 @@ def test_profile_command_errors_name_the_problem(tmp_path, data):
     assert r.exit_code == 2 and "--engine must be one of dask, local, spark, got 'ray'" in r.output
     with pytest.raises(DataError, match="directory with no .parquet files"):
         pieces_of([tmp_path])
+
+
+@pytest.mark.slow
+def test_spark_pieces_and_dataframe_profiles_equal_the_local_profile(data, spec):
+    pytest.importorskip("pyspark")
+    if shutil.which("java") is None:
+        pytest.fail("the spark engine needs a Java runtime: scripts/test installs Debian's openjdk-17-jre-headless")
+    from telltale.engines import spark as spark_engine
+
+    path, table = data
+    local = profile_files([path], spec, engine="local").profile
+    session = spark_engine.session(EngineOptions(workers=2))  # one JVM for both paths
+    try:
+        on_pieces = profile_files([path], spec, engine="spark", options=EngineOptions(workers=2)).profile
+        on_frame = spark_engine.profile_dataframe(session.read.parquet(str(path)), spec)
+    finally:
+        session.stop()
+    for profile in (on_pieces, on_frame):
+        _same_but_quantiles(profile, local)
+        _quantiles_within_error(profile, table)

@@ -1,12 +1,16 @@
-"""The ``spark`` engine: Spark reads the files, and each partition is profiled in its task.
+"""The ``spark`` engine: pieces profiled in PySpark tasks, or a DataFrame in its own.
 
-``spark.read.parquet`` (or ``.csv``) splits the input as Spark always does; every task
-receives its partition as Arrow record batches (``DataFrame.mapInArrow``), profiles them
-and yields one row: its partition index and the profile's bytes. The driver merges the
-partials in partition order. ``profile_dataframe`` does the same for any DataFrame a
-Spark user already has (a table, a join). Without an ``address`` Spark runs in local
-mode with ``workers`` cores, its UI off and bound to loopback; it needs a Java runtime
-(Debian's OpenJDK 17).
+For files (``telltale profile --engine spark``), the piece list is parallelised one piece
+per partition and each task reads its piece with pyarrow and profiles it: the same
+pieces, bytes and types as every other engine, merged in the same order; Spark
+schedules, retries and spreads the tasks. For a DataFrame a Spark user already has (a
+table, a join), ``profile_dataframe`` profiles each partition where it lies: the task
+receives it as Arrow record batches (``DataFrame.mapInArrow``) and yields its partial
+profile with its partition index; the driver merges them in partition order. (On files,
+Spark's own reader is several times slower here than pyarrow's: the JVM materialises
+every string and ships the batches to Python through a socket.) Without an ``address``
+Spark runs in local mode with ``workers`` cores, its UI off and bound to loopback; it
+needs a Java runtime (Debian's OpenJDK 17).
 """
 
 from __future__ import annotations
@@ -16,30 +20,31 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from telltale.engines.pieces import Piece
+from telltale.engines.pieces import Piece, profile_piece
 
-#: What each task yields: its partition index and its partial profile.
+#: What each DataFrame task yields: its partition index and its partial profile.
 _SCHEMA = "partition long, profile binary"
 
 
 def run(pieces: Sequence[Piece], spec_json: str, options: Any) -> list[bytes]:
-    paths = list(dict.fromkeys(p.path for p in pieces))
-    spark = session(options)
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()  # a session the caller runs keeps running
+    spark = active or session(options)
     try:
-        csv = [p for p in paths if p.lower().endswith((".csv", ".tsv"))]
-        if csv and len(csv) != len(paths):
-            raise ValueError("the spark engine reads one format per run: give only Parquet or only CSV files")
-        reader = spark.read.option("header", "true").option("inferSchema", "true")
-        df = reader.csv(paths) if csv else spark.read.parquet(*paths)
-        out = partials(df, spec_json)
+        items = list(enumerate(pieces))
+        rdd = spark.sparkContext.parallelize(items, numSlices=max(1, len(items)))
+        done = rdd.map(lambda ip: (ip[0], profile_piece(ip[1], spec_json))).collect()
     finally:
-        spark.stop()
+        if active is None:
+            spark.stop()
     if options.progress is not None:
-        options.progress(len(pieces), len(pieces))
-    return out
+        options.progress(len(done), len(pieces))
+    return [b for _, b in sorted(done, key=lambda kv: kv[0])]
 
 
 def session(options: Any) -> Any:
+    """A local-mode (or ``options.address``) SparkSession set up for loopback."""
     try:
         from pyspark.sql import SparkSession
     except ImportError:
