@@ -8,8 +8,8 @@ webhook, Slack, PagerDuty Events v2 and Prometheus Alertmanager (docs/alerts.md)
 
 from telltale.alerts.fingerprint import fingerprint
 from telltale.alerts.notification import Notification
-from telltale.alerts.outbox import deliver_due, enqueue, flush, send_due
+from telltale.alerts.outbox import TICK_S, deliver_due, enqueue, flush, send_due
 from telltale.alerts.silences import Silence, SilenceRequest, new_silence
 
-__all__ = ["Notification", "Silence", "SilenceRequest", "deliver_due", "enqueue", "fingerprint", "flush",
+__all__ = ["TICK_S", "Notification", "Silence", "SilenceRequest", "deliver_due", "enqueue", "fingerprint", "flush",
            "new_silence", "send_due"]

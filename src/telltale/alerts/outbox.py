@@ -28,6 +28,12 @@ if TYPE_CHECKING:
     from telltale.spec import ServiceSpec
     from telltale.store import Store
 
+#: How often the server's background loop should call ``deliver_due``: often enough that
+#: a Slack backlog (one message per receiver per tick, at most one a second) drains and a
+#: group is told within seconds of its group wait; a tick with nothing due is a few
+#: indexed reads (bench/alerts_outbox.py).
+TICK_S = 5.0
+
 #: Notifications sent per tick at most, so one tick stays short however large the backlog.
 MAX_SENDS_PER_TICK = 200
 
