@@ -25,37 +25,38 @@ class Crossing:
 
 
 def run(x: np.ndarray, s0: np.ndarray, h: np.ndarray) -> tuple[Crossing | None, np.ndarray, np.ndarray]:
-    """Run charts with increments ``x`` (rows: values, columns: charts) from states ``s0``.
+    """Run charts with increments ``x`` (rows: charts, columns: values) from states ``s0``.
 
     Returns the first crossing of ``S > h`` (or None), the charts' states after the last
-    row processed (the crossing row, or the last row) and, per chart, the chunk index of
-    the start of its current excursion (-1 when it began before the chunk or when the
-    chart is at zero after the row: then it starts at the next value).
+    value processed (the crossing value, or the last one) and, per chart, the chunk index
+    of the start of its current excursion (-1 when it began before the chunk; the next
+    value's index when the chart is at zero).
     """
-    n, m = x.shape
-    c = np.empty((n + 1, m))
-    c[0] = -s0
-    np.cumsum(x, axis=0, out=c[1:])
-    mins = np.minimum.accumulate(c, axis=0)
-    s = c[1:] - mins[1:]
-    over = s > h
-    hit = over.any(axis=1)
+    m, n = x.shape
+    c = np.empty((m, n + 1))
+    c[:, 0] = -s0
+    np.cumsum(x, axis=1, out=c[:, 1:])
+    mins = np.minimum.accumulate(c, axis=1)
+    s = np.subtract(c[:, 1:], mins[:, 1:])
+    over = s > h[:, None]
+    hit = over.any(axis=0)
     if hit.any():
-        row = int(np.argmax(hit))
-        excess = np.where(over[row], s[row] / h, -np.inf)
+        col = int(np.argmax(hit))
+        excess = np.where(over[:, col], s[:, col] / h, -np.inf)
         chart = int(np.argmax(excess))
-        crossing = Crossing(row, chart, _start(c[: row + 2, chart], mins[row + 1, chart], s0[chart]), float(s[row, chart]))
-        return crossing, s[row].copy(), _starts(c[: row + 2], mins[row + 1], s0)
-    return None, s[-1].copy(), _starts(c, mins[-1], s0)
-
-
-def _start(col: np.ndarray, low: float, s0: float) -> int:
-    """Chunk index of the first value after the last time ``col`` sat at its minimum."""
-    at = int(np.flatnonzero(col == low)[-1])  # c[at] is the chart after value at-1 (c[0]: before the chunk)
-    return -1 if at == 0 and s0 > 0 else at  # at 0 with s0 > 0 the excursion began in an earlier chunk
+        crossing = Crossing(col, chart, int(_starts(c[chart:chart + 1, : col + 2], mins[chart:chart + 1, col + 1], s0[chart:chart + 1])[0]),
+                            float(s[chart, col]))
+        return crossing, s[:, col].copy(), _starts(c[:, : col + 2], mins[:, col + 1], s0)
+    return None, s[:, -1].copy(), _starts(c, mins[:, -1], s0)
 
 
 def _starts(c: np.ndarray, low: np.ndarray, s0: np.ndarray) -> np.ndarray:
-    """``_start`` for every column at once."""
-    at = (len(c) - 1) - np.argmax((c == low)[::-1], axis=0)
+    """Per chart, the chunk index of the first value after the last time it sat at its minimum.
+
+    ``c[:, k]`` is the chart after value ``k - 1`` (``c[:, 0]``: before the chunk), so a
+    minimum at ``k`` starts the excursion at value ``k``; at 0 with a positive state the
+    excursion began in an earlier chunk (-1).
+    """
+    n = c.shape[1]
+    at = (n - 1) - np.argmax((c == low[:, None])[:, ::-1], axis=1)
     return np.where((at == 0) & (s0 > 0), -1, at).astype(np.int64)

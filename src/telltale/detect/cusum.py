@@ -24,7 +24,7 @@ multi-chart CUSUM), for a threshold a little higher than either alone.
 >>> x[400:] += 2.0
 >>> d = Cusum(reference=200, arl0=10_000)
 >>> [(a.index, a.start, a.direction) for a in d.run(x)]
-[(406, 400, 1)]
+[(407, 400, 1)]
 >>> r = RateCusum(reference=60)
 >>> for minute in range(120):
 ...     r.update((1 if minute % 10 == 0 else 0, 50) if minute < 90 else (12, 50))
@@ -71,9 +71,16 @@ class Level:
     scale: float
 
     def z(self, x: np.ndarray, clip: float) -> np.ndarray:
-        """Standardised, clipped values: mean 0 and variance 1 on the reference."""
+        """Standardised, clipped values: mean 0 and variance 1 on the reference.
+
+        ``(clip((x - median) / sd, -clip, clip) - offset) / scale``, as one multiply, one
+        add and one clip (the hot loop of a million values).
+        """
+        alpha = 1.0 / (self.sd * self.scale)
+        z = np.multiply(x, alpha)
+        z += -(self.median * alpha + self.offset / self.scale)
         with np.errstate(invalid="ignore"):
-            return (np.clip((x - self.median) / self.sd, -clip, clip) - self.offset) / self.scale
+            return np.clip(z, (-clip - self.offset) / self.scale, (clip - self.offset) / self.scale, out=z)
 
     @property
     def mean(self) -> float:
@@ -147,17 +154,18 @@ class Cusum(Detector):
     def _increments(self, x: np.ndarray, params: Any) -> np.ndarray:
         level, a, b = params
         z = level.z(x, self.clip)
-        inc = np.multiply.outer(z, a) - b
-        bad = ~np.isfinite(z)
+        inc = np.multiply.outer(a, z)
+        inc -= b[:, None]
+        bad = np.isnan(z)
         if bad.any():
-            inc[bad] = 0.0
+            inc[:, bad] = 0.0
         return inc
 
     def _return_chart(self, baseline: Level, chart: int, span: np.ndarray) -> tuple[Any, float, float]:
         d, s = self._chart(chart)
         fin = span[np.isfinite(span)]
         z = float(np.mean(baseline.z(fin, self.clip))) * d if len(fin) else s
-        a = min(s, max(z, self.shifts[0]))  # the shift the level is held to have, erring small
+        a = min(s, max(math.floor(z * 20) / 20, self.shifts[0]))  # the shift it is held to have, erring small
         h = a * gaussian_threshold(a / 2, self.arl0)
         return (baseline, np.array([-a * d]), np.array([-a * a / 2])), h, a
 
@@ -223,10 +231,11 @@ class RateCusum(Detector):
     def _increments(self, x: np.ndarray, params: Any) -> np.ndarray:
         a, b = params
         k, n = x[:, 0], x[:, 1]
-        inc = np.multiply.outer(k, a) + np.multiply.outer(n - k, b)
-        bad = ~np.isfinite(inc)
+        inc = np.multiply.outer(a, k)
+        inc += np.multiply.outer(b, n - k)
+        bad = ~self._finite(x)
         if bad.any():
-            inc[bad] = 0.0
+            inc[:, bad] = 0.0
         return inc
 
     def _return_chart(self, baseline: Rate, chart: int, span: np.ndarray) -> tuple[Any, float, float]:
