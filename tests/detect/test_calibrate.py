@@ -33,7 +33,7 @@ def test_the_integral_equation_gives_the_textbook_arls_of_the_standard_chart():
     assert cusum_arl(0.5, 5.0) == pytest.approx(930, rel=0.005)
 
 
-@pytest.mark.parametrize(("k", "h"), [(0.5, 4.0), (1.0, 2.5), (2.0, 1.4832)])
+@pytest.mark.parametrize(("k", "h"), [(0.5, 4.0), (1.0, 2.5), (2.0, 0.8)])
 def test_the_integral_equation_matches_simulated_charts(k, h):
     sim = _simulated_arl(k, h, charts=4000, seed=7)  # the mean of 4000 run lengths: within 1.6% (1 se)
     assert sim == pytest.approx(cusum_arl(k, h), rel=0.05)

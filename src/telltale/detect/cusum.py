@@ -79,8 +79,7 @@ class Level:
         alpha = 1.0 / (self.sd * self.scale)
         z = np.multiply(x, alpha)
         z += -(self.median * alpha + self.offset / self.scale)
-        with np.errstate(invalid="ignore"):
-            return np.clip(z, (-clip - self.offset) / self.scale, (clip - self.offset) / self.scale, out=z)
+        return np.clip(z, (-clip - self.offset) / self.scale, (clip - self.offset) / self.scale, out=z)
 
     @property
     def mean(self) -> float:
@@ -117,6 +116,7 @@ class Cusum(Detector):
         self.shifts = tuple(sorted(float(s) for s in shifts))
         self.clip = float(clip)
         super().__init__(arl0=arl0, reference=reference, refresh=refresh)
+        self._bank = self._make_bank()
 
     def _coerce(self, values: Any) -> np.ndarray:
         try:
@@ -134,9 +134,18 @@ class Cusum(Detector):
             sd = float(np.std(ref))  # mostly one value: the spread of the rest, if any
         sd = max(sd, 1e-9 * abs(med), 1e-300)
         z = np.clip((ref - med) / sd, -self.clip, self.clip)
-        return Level(med, sd, float(z.mean()), max(float(z.std()), 1e-3) * (1 + 1 / math.sqrt(2 * len(ref))))
+        n = len(z)
+        mean = float(z.sum()) / n
+        z -= mean
+        spread = math.sqrt(float(np.dot(z, z)) / n)
+        return Level(med, sd, mean, max(spread, 1e-3) * (1 + 1 / math.sqrt(2 * n)))
 
     def _onset_charts(self, baseline: Level) -> tuple[np.ndarray, Any]:
+        h, a, b = self._bank
+        return h, (baseline, a, b)
+
+    def _make_bank(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Thresholds and per-value terms of the onset charts (they do not depend on the baseline)."""
         m = 2 * len(self.shifts)
         e = MEDIAN_SE / math.sqrt(self.reference)
         h, a, b = [], [], []
@@ -146,7 +155,7 @@ class Cusum(Detector):
                 h.append(s * hz)
                 a.append(s * d)
                 b.append(s * (s / 2 + e))
-        return np.array(h), (baseline, np.array(a), np.array(b))
+        return np.array(h), np.array(a), np.array(b)
 
     def _chart(self, j: int) -> tuple[int, float]:
         return (1 if j % 2 == 0 else -1), self.shifts[j // 2]

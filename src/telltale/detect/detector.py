@@ -5,9 +5,9 @@ bank of one-sided CUSUM charts (one per shift it is tuned for, both directions).
 chart crosses its threshold it raises an **onset** alarm, freezes the baseline and
 watches one chart for the **return** to it; when that one crosses, a return alarm, and
 it watches for onsets again against the same baseline. While quiet, the baseline is
-re-learnt every ``refresh`` values from the last ``reference`` values seen while quiet
-(when every chart is below half its threshold), so slow cycles are followed and
-evidence building up is not learnt away. Values in an episode never enter the baseline.
+re-learnt every ``refresh`` values from the ``reference`` quiet values before the last
+``refresh`` (and only when every chart is below half its threshold), so slow cycles are
+followed while a step that has just begun is not learnt away before it is detected. Values in an episode never enter the baseline.
 
 Subclasses say how a baseline is fitted and what each chart adds per value, as
 log-likelihood ratios; the recursion runs vectorised over whole chunks
@@ -157,9 +157,9 @@ class Detector:
             self._ret = self._return_chart(self.baseline, crossing.chart, span)
             self._ret_s, self._ret_start = np.zeros(1), self.n_seen
             out.append(alarm)
-        elif self.refresh is not None and self._since_fit >= self.refresh and len(self._ref) >= self.reference \
-                and bool(np.all(self._s < self._h / 2)):
-            self.baseline = self._fit_baseline(self._ref[-self.reference:])
+        elif self.refresh is not None and self._since_fit >= self.refresh and bool(np.all(self._s < self._h / 2)) \
+                and len(ref := self._ref[self._ref_at < self.n_seen - self.refresh]) >= self.reference:
+            self.baseline = self._fit_baseline(ref[-self.reference:])
             self._h, self._params = self._onset_charts(self.baseline)
             self._since_fit = 0
         elif self.refresh is not None and self._since_fit >= self.refresh:
@@ -193,8 +193,9 @@ class Detector:
 
     def _remember(self, x: np.ndarray, fin: np.ndarray, t0: int) -> None:
         at = t0 + np.flatnonzero(fin)
-        self._ref = np.concatenate([self._ref, x[fin]])[-self.reference:]
-        self._ref_at = np.concatenate([self._ref_at, at])[-self.reference:]
+        keep = self.reference + (self.refresh or 0)
+        self._ref = np.concatenate([self._ref, x[fin]])[-keep:]
+        self._ref_at = np.concatenate([self._ref_at, at])[-keep:]
 
     # -- what a kind of detector says ------------------------------------------------------
     def _coerce(self, values: Any) -> np.ndarray:
