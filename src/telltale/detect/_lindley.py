@@ -24,18 +24,23 @@ class Crossing:
     statistic: float  # the chart's value at the crossing
 
 
-def run(x: np.ndarray, s0: np.ndarray, h: np.ndarray) -> tuple[Crossing | None, np.ndarray, np.ndarray]:
-    """Run charts with increments ``x`` (rows: charts, columns: values) from states ``s0``.
+def run(coef: np.ndarray, u: np.ndarray, s0: np.ndarray, h: np.ndarray) -> tuple[Crossing | None, np.ndarray, np.ndarray]:
+    """Run charts whose increments are ``coef @ u`` from states ``s0``.
+
+    ``u`` holds a few series (rows) over the chunk's values (columns) and each chart's
+    increment is a fixed combination of them (for a Gaussian chart ``a z - b``, for a
+    binomial one ``a k + b (n - k)``), so the cumulative sums of all charts are one
+    matrix product of the series' cumulative sums.
 
     Returns the first crossing of ``S > h`` (or None), the charts' states after the last
     value processed (the crossing value, or the last one) and, per chart, the chunk index
     of the start of its current excursion (-1 when it began before the chunk; the next
     value's index when the chart is at zero).
     """
-    m, n = x.shape
+    m, n = len(coef), u.shape[1]
     c = np.empty((m, n + 1))
     c[:, 0] = -s0
-    np.cumsum(x, axis=1, out=c[:, 1:])
+    np.matmul(coef, np.cumsum(u, axis=1), out=c[:, 1:])
     mins = np.minimum.accumulate(c, axis=1)
     s = np.subtract(c[:, 1:], mins[:, 1:])
     over = s > h[:, None]
@@ -44,13 +49,12 @@ def run(x: np.ndarray, s0: np.ndarray, h: np.ndarray) -> tuple[Crossing | None, 
         col = int(np.argmax(hit))
         excess = np.where(over[:, col], s[:, col] / h, -np.inf)
         chart = int(np.argmax(excess))
-        crossing = Crossing(col, chart, int(_starts(c[chart:chart + 1, : col + 2], mins[chart:chart + 1, col + 1], s0[chart:chart + 1])[0]),
-                            float(s[chart, col]))
-        return crossing, s[:, col].copy(), _starts(c[:, : col + 2], mins[:, col + 1], s0)
-    return None, s[:, -1].copy(), _starts(c, mins[:, -1], s0)
+        crossing = Crossing(col, chart, int(_starts(c[chart:chart + 1, : col + 2], s0[chart:chart + 1])[0]), float(s[chart, col]))
+        return crossing, s[:, col].copy(), _starts(c[:, : col + 2], s0)
+    return None, s[:, -1].copy(), _starts(c, s0)
 
 
-def _starts(c: np.ndarray, low: np.ndarray, s0: np.ndarray) -> np.ndarray:
+def _starts(c: np.ndarray, s0: np.ndarray) -> np.ndarray:
     """Per chart, the chunk index of the first value after the last time it sat at its minimum.
 
     ``c[:, k]`` is the chart after value ``k - 1`` (``c[:, 0]``: before the chunk), so a
@@ -58,5 +62,5 @@ def _starts(c: np.ndarray, low: np.ndarray, s0: np.ndarray) -> np.ndarray:
     excursion began in an earlier chunk (-1).
     """
     n = c.shape[1]
-    at = (n - 1) - np.argmax((c == low[:, None])[:, ::-1], axis=1)
+    at = (n - 1) - np.argmin(c[:, ::-1], axis=1)  # argmin finds the first minimum: the last, reversed
     return np.where((at == 0) & (s0 > 0), -1, at).astype(np.int64)

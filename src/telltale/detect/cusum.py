@@ -141,10 +141,10 @@ class Cusum(Detector):
         return Level(med, sd, mean, max(spread, 1e-3) * (1 + 1 / math.sqrt(2 * n)))
 
     def _onset_charts(self, baseline: Level) -> tuple[np.ndarray, Any]:
-        h, a, b = self._bank
-        return h, (baseline, a, b)
+        h, coef = self._bank
+        return h, (baseline, coef)
 
-    def _make_bank(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _make_bank(self) -> tuple[np.ndarray, np.ndarray]:
         """Thresholds and per-value terms of the onset charts (they do not depend on the baseline)."""
         m = 2 * len(self.shifts)
         e = MEDIAN_SE / math.sqrt(self.reference)
@@ -155,20 +155,22 @@ class Cusum(Detector):
                 h.append(s * hz)
                 a.append(s * d)
                 b.append(s * (s / 2 + e))
-        return np.array(h), np.array(a), np.array(b)
+        return np.array(h), np.column_stack([a, -np.array(b)])  # increment: a z - b, per finite value
 
     def _chart(self, j: int) -> tuple[int, float]:
         return (1 if j % 2 == 0 else -1), self.shifts[j // 2]
 
-    def _increments(self, x: np.ndarray, params: Any) -> np.ndarray:
-        level, a, b = params
-        z = level.z(x, self.clip)
-        inc = np.multiply.outer(a, z)
-        inc -= b[:, None]
-        bad = np.isnan(z)
+    def _series(self, x: np.ndarray, params: Any) -> np.ndarray:
+        u = np.empty((2, len(x)))
+        u[0] = params[0].z(x, self.clip)
+        bad = np.isnan(u[0])
         if bad.any():
-            inc[:, bad] = 0.0
-        return inc
+            u[0, bad] = 0.0
+            np.logical_not(bad, out=bad)
+            u[1] = bad
+        else:
+            u[1] = 1.0
+        return u
 
     def _return_chart(self, baseline: Level, chart: int, span: np.ndarray) -> tuple[Any, float, float]:
         d, s = self._chart(chart)
@@ -176,7 +178,7 @@ class Cusum(Detector):
         z = float(np.mean(baseline.z(fin, self.clip))) * d if len(fin) else s
         a = min(s, max(math.floor(z * 20) / 20, self.shifts[0]))  # the shift it is held to have, erring small
         h = a * gaussian_threshold(a / 2, self.arl0)
-        return (baseline, np.array([-a * d]), np.array([-a * a / 2])), h, a
+        return (baseline, np.array([[-a * d, a * a / 2]])), h, a
 
     def _level(self, span: np.ndarray) -> float:
         fin = span[np.isfinite(span)]
@@ -232,20 +234,19 @@ class RateCusum(Detector):
             for p0, p1 in ((baseline.up, _odds_times(baseline.up, r)), (baseline.down, _odds_times(baseline.down, 1 / r))):
                 a.append(math.log(p1 / p0))
                 b.append(math.log((1 - p1) / (1 - p0)))
-        return np.full(m, llr_threshold(m * self.arl0)), (np.array(a), np.array(b))
+        return np.full(m, llr_threshold(m * self.arl0)), (np.column_stack([a, b]),)
 
     def _chart(self, j: int) -> tuple[int, float]:
         return (1 if j % 2 == 0 else -1), self.ratios[j // 2]
 
-    def _increments(self, x: np.ndarray, params: Any) -> np.ndarray:
-        a, b = params
-        k, n = x[:, 0], x[:, 1]
-        inc = np.multiply.outer(a, k)
-        inc += np.multiply.outer(b, n - k)
+    def _series(self, x: np.ndarray, params: Any) -> np.ndarray:
+        u = np.empty((2, len(x)))
+        u[0] = x[:, 0]
+        np.subtract(x[:, 1], x[:, 0], out=u[1])
         bad = ~self._finite(x)
         if bad.any():
-            inc[:, bad] = 0.0
-        return inc
+            u[:, bad] = 0.0
+        return u
 
     def _return_chart(self, baseline: Rate, chart: int, span: np.ndarray) -> tuple[Any, float, float]:
         d, r = self._chart(chart)
@@ -258,9 +259,8 @@ class RateCusum(Detector):
         else:
             ps = max(p1, seen) if seen < p0 else _odds_times(p0, 1 / self.ratios[0])
         ps = min(max(ps, lo), hi)
-        a = np.array([math.log(p0 / ps)])
-        b = np.array([math.log((1 - p0) / (1 - ps))])
-        return (a, b), llr_threshold(self.arl0), (ps / (1 - ps)) / (p0 / (1 - p0))
+        coef = np.array([[math.log(p0 / ps), math.log((1 - p0) / (1 - ps))]])
+        return (coef,), llr_threshold(self.arl0), (ps / (1 - ps)) / (p0 / (1 - p0))
 
     def _level(self, span: np.ndarray) -> float:
         fin = span[np.isfinite(span).all(axis=1)]

@@ -138,10 +138,11 @@ class Detector:
         if self.refresh is not None:
             end = min(end, self.refresh - self._since_fit)
         chunk = x[:end]
-        crossing, self._s, starts = _lindley.run(self._increments(chunk, self._params), self._s, self._h)
+        crossing, self._s, starts = _lindley.run(self._params[-1], self._series(chunk, self._params), self._s, self._h)
         self._starts = np.where(starts >= 0, self.n_seen + starts, self._starts)
         used = end if crossing is None else crossing.row + 1
-        self._remember(chunk[:used], self._finite(chunk[:used]), self.n_seen)
+        if self.refresh is not None:  # the quiet values the baseline is re-learnt from
+            self._remember(chunk[:used], self._finite(chunk[:used]), self.n_seen)
         t0 = self.n_seen
         self._advance(chunk[:used])
         self._since_fit += used
@@ -169,7 +170,7 @@ class Detector:
     def _shifted(self, x: np.ndarray, out: list[Alarm]) -> int:
         params, h, shift = self._ret  # type: ignore[misc]
         chunk = x[: min(len(x), CHUNK)]
-        crossing, self._ret_s, starts = _lindley.run(self._increments(chunk, params), self._ret_s, np.array([h]))
+        crossing, self._ret_s, starts = _lindley.run(params[-1], self._series(chunk, params), self._ret_s, np.array([h]))
         if starts[0] >= 0:
             self._ret_start = self.n_seen + int(starts[0])
         used = len(chunk) if crossing is None else crossing.row + 1
@@ -213,7 +214,8 @@ class Detector:
     def _chart(self, j: int) -> tuple[int, float]:
         raise NotImplementedError
 
-    def _increments(self, x: np.ndarray, params: Any) -> np.ndarray:
+    def _series(self, x: np.ndarray, params: Any) -> np.ndarray:
+        """The series (rows) whose combinations by ``params[-1]`` (charts x series) are the increments."""
         raise NotImplementedError
 
     def _return_chart(self, baseline: Any, chart: int, span: np.ndarray) -> tuple[Any, float, float]:
