@@ -24,13 +24,15 @@ class Crossing:
     statistic: float  # the chart's value at the crossing
 
 
-def run(coef: np.ndarray, u: np.ndarray, s0: np.ndarray, h: np.ndarray) -> tuple[Crossing | None, np.ndarray, np.ndarray]:
+def run(coef: np.ndarray, u: np.ndarray, s0: np.ndarray, h: np.ndarray, *, gaps: bool = True) -> tuple[Crossing | None, np.ndarray, np.ndarray]:
     """Run charts whose increments are ``coef @ u`` from states ``s0``.
 
     ``u`` holds a few series (rows) over the chunk's values (columns) and each chart's
     increment is a fixed combination of them (for a Gaussian chart ``a z - b``, for a
     binomial one ``a k + b (n - k)``), so the cumulative sums of all charts are one
-    matrix product of the series' cumulative sums.
+    matrix product of the series' cumulative sums. ``gaps=False`` says no value adds
+    exactly zero (no missing values), so a chart's minimum is reached once and can be
+    found by bisection on the running minimum instead of a pass over the chunk.
 
     Returns the first crossing of ``S > h`` (or None), the charts' states after the last
     value processed (the crossing value, or the last one) and, per chart, the chunk index
@@ -44,17 +46,16 @@ def run(coef: np.ndarray, u: np.ndarray, s0: np.ndarray, h: np.ndarray) -> tuple
     mins = np.minimum.accumulate(c, axis=1)
     s = np.subtract(c[:, 1:], mins[:, 1:])
     over = s > h[:, None]
-    hit = over.any(axis=0)
-    if hit.any():
-        col = int(np.argmax(hit))
+    if over.any():
+        col = int(np.argmax(over.any(axis=0)))
         excess = np.where(over[:, col], s[:, col] / h, -np.inf)
         chart = int(np.argmax(excess))
-        crossing = Crossing(col, chart, int(_starts(c[chart:chart + 1, : col + 2], s0[chart:chart + 1])[0]), float(s[chart, col]))
-        return crossing, s[:, col].copy(), _starts(c[:, : col + 2], s0)
-    return None, s[:, -1].copy(), _starts(c, s0)
+        starts = _starts(c[:, : col + 2], mins[:, : col + 2], s0, gaps)
+        return Crossing(col, chart, int(starts[chart]), float(s[chart, col])), s[:, col].copy(), starts
+    return None, s[:, -1].copy(), _starts(c, mins, s0, gaps)
 
 
-def _starts(c: np.ndarray, s0: np.ndarray) -> np.ndarray:
+def _starts(c: np.ndarray, mins: np.ndarray, s0: np.ndarray, gaps: bool) -> np.ndarray:
     """Per chart, the chunk index of the first value after the last time it sat at its minimum.
 
     ``c[:, k]`` is the chart after value ``k - 1`` (``c[:, 0]``: before the chunk), so a
@@ -62,5 +63,8 @@ def _starts(c: np.ndarray, s0: np.ndarray) -> np.ndarray:
     excursion began in an earlier chunk (-1).
     """
     n = c.shape[1]
-    at = (n - 1) - np.argmin(c[:, ::-1], axis=1)  # argmin finds the first minimum: the last, reversed
+    if gaps:
+        at = (n - 1) - np.argmin(c[:, ::-1], axis=1)  # argmin finds the first minimum: the last, reversed
+    else:  # the running minimum first reaches its final value where the chart last sat at zero
+        at = np.array([np.searchsorted(-row, -row[-1], side="left") for row in mins])
     return np.where((at == 0) & (s0 > 0), -1, at).astype(np.int64)

@@ -160,17 +160,17 @@ class Cusum(Detector):
     def _chart(self, j: int) -> tuple[int, float]:
         return (1 if j % 2 == 0 else -1), self.shifts[j // 2]
 
-    def _series(self, x: np.ndarray, params: Any) -> np.ndarray:
+    def _series(self, x: np.ndarray, params: Any) -> tuple[np.ndarray, bool]:
         u = np.empty((2, len(x)))
         u[0] = params[0].z(x, self.clip)
         bad = np.isnan(u[0])
-        if bad.any():
-            u[0, bad] = 0.0
-            np.logical_not(bad, out=bad)
-            u[1] = bad
-        else:
+        if not bad.any():
             u[1] = 1.0
-        return u
+            return u, False
+        u[0, bad] = 0.0
+        np.logical_not(bad, out=bad)
+        u[1] = bad
+        return u, True
 
     def _return_chart(self, baseline: Level, chart: int, span: np.ndarray) -> tuple[Any, float, float]:
         d, s = self._chart(chart)
@@ -244,9 +244,10 @@ class RateCusum(Detector):
         u[0] = x[:, 0]
         np.subtract(x[:, 1], x[:, 0], out=u[1])
         bad = ~self._finite(x)
-        if bad.any():
+        gaps = bool(bad.any())
+        if gaps:
             u[:, bad] = 0.0
-        return u
+        return u, gaps
 
     def _return_chart(self, baseline: Rate, chart: int, span: np.ndarray) -> tuple[Any, float, float]:
         d, r = self._chart(chart)

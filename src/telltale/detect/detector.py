@@ -138,7 +138,8 @@ class Detector:
         if self.refresh is not None:
             end = min(end, self.refresh - self._since_fit)
         chunk = x[:end]
-        crossing, self._s, starts = _lindley.run(self._params[-1], self._series(chunk, self._params), self._s, self._h)
+        u, gaps = self._series(chunk, self._params)
+        crossing, self._s, starts = _lindley.run(self._params[-1], u, self._s, self._h, gaps=gaps)
         self._starts = np.where(starts >= 0, self.n_seen + starts, self._starts)
         used = end if crossing is None else crossing.row + 1
         if self.refresh is not None:  # the quiet values the baseline is re-learnt from
@@ -170,7 +171,8 @@ class Detector:
     def _shifted(self, x: np.ndarray, out: list[Alarm]) -> int:
         params, h, shift = self._ret  # type: ignore[misc]
         chunk = x[: min(len(x), CHUNK)]
-        crossing, self._ret_s, starts = _lindley.run(params[-1], self._series(chunk, params), self._ret_s, np.array([h]))
+        u, gaps = self._series(chunk, params)
+        crossing, self._ret_s, starts = _lindley.run(params[-1], u, self._ret_s, np.array([h]), gaps=gaps)
         if starts[0] >= 0:
             self._ret_start = self.n_seen + int(starts[0])
         used = len(chunk) if crossing is None else crossing.row + 1
@@ -214,8 +216,9 @@ class Detector:
     def _chart(self, j: int) -> tuple[int, float]:
         raise NotImplementedError
 
-    def _series(self, x: np.ndarray, params: Any) -> np.ndarray:
-        """The series (rows) whose combinations by ``params[-1]`` (charts x series) are the increments."""
+    def _series(self, x: np.ndarray, params: Any) -> tuple[np.ndarray, bool]:
+        """The series (rows) whose combinations by ``params[-1]`` (charts x series) are the
+        increments, and whether any value is missing (adds zero to every chart)."""
         raise NotImplementedError
 
     def _return_chart(self, baseline: Any, chart: int, span: np.ndarray) -> tuple[Any, float, float]:
