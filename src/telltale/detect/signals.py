@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from telltale.checks.fallback import NOT_SERVED, SERVED_BY_MODEL
 from telltale.profile import COST, LATENCY, Profile
 from telltale.profile.column import ColumnProfile
 
@@ -34,9 +35,6 @@ ATTEMPTS = "__attempts__"
 
 #: The guards whose calls count as model errors: the model raised, or ran past the deadline.
 ERROR_GUARDS = frozenset({"model_error", "deadline"})
-#: Decision sources served by the model; ``shadow`` records are never served.
-SERVED_BY_MODEL = frozenset({"model", "canary"})
-NOT_SERVED = frozenset({"shadow"})
 
 Value = float | tuple[float, float]
 
