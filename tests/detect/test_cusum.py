@@ -70,6 +70,11 @@ def test_a_guard_that_goes_silent_is_a_fall():
     assert (alarm.index, alarm.start, alarm.direction, alarm.after) == (122, 120, -1, 0.0)
 
 
+def test_a_rate_that_was_zero_cannot_fall():
+    # a month of error-free minutes: the floored baseline must not make "fewer errors" look likely
+    assert RateCusum().run([(0, 50)] * 43_200) == []
+
+
 def test_batch_and_one_by_one_give_the_same_alarms():
     rng = np.random.default_rng(11)
     x = rng.standard_normal(5000)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from telltale.detect import LOOKBACK_S, SIGNALS, change_findings, span_start
+from telltale.detect import LOOKBACK_S, SIGNALS, change_findings, change_findings_many, span_start
 from telltale.profile import Profile
 from telltale.store import Store
 from telltale.types import FINDING_KINDS, PredictionRecord, Window
@@ -63,6 +63,14 @@ def test_same_minutes_same_findings_and_later_minutes_change_nothing():
     assert first == [f.to_dict() for f in change_findings(None, minutes[:335], w)]  # nothing after the window is read
     shuffled = [minutes[i] for i in np.random.default_rng(1).permutation(len(minutes))]
     assert first == [f.to_dict() for f in change_findings(None, shuffled, w)]
+
+
+def test_many_windows_at_once_answer_as_each_alone():
+    minutes = _minutes(_creep)
+    windows = [_window(m, m + 5) for m in range(250, 420, 5)]
+    many = [[f.to_dict() for f in fs] for fs in change_findings_many(None, minutes, windows)]
+    assert many == [[f.to_dict() for f in change_findings(None, minutes, w)] for w in windows]
+    assert sum(1 for fs in many if fs) == 14  # 05:00 to 06:10, as above
 
 
 def test_the_span_is_bounded_and_on_the_hour():

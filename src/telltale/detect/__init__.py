@@ -12,10 +12,10 @@ arrays (``run(values)``); ``change_findings`` is what the monitor calls.
 from telltale.detect.calibrate import gaussian_threshold, llr_threshold, siegmund_arl
 from telltale.detect.cusum import Cusum, RateCusum
 from telltale.detect.detector import Alarm, Detector
-from telltale.detect.findings import ARL0_MIN, LOOKBACK_S, change_findings, span_start
+from telltale.detect.findings import ARL0_MIN, LOOKBACK_S, change_findings, change_findings_many, span_start
 from telltale.detect.signals import SIGNALS, Signal
 
 __all__ = [
     "ARL0_MIN", "LOOKBACK_S", "SIGNALS", "Alarm", "Cusum", "Detector", "RateCusum", "Signal", "change_findings",
-    "gaussian_threshold", "llr_threshold", "siegmund_arl", "span_start",
+    "change_findings_many", "gaussian_threshold", "llr_threshold", "siegmund_arl", "span_start",
 ]

@@ -232,8 +232,10 @@ class RateCusum(Detector):
         a, b = [], []
         for r in self.ratios:
             for p0, p1 in ((baseline.up, _odds_times(baseline.up, r)), (baseline.down, _odds_times(baseline.down, 1 / r))):
-                a.append(math.log(p1 / p0))
-                b.append(math.log((1 - p1) / (1 - p0)))
+                # a rate that was 0 cannot fall (nor 1 rise): its floored chart would creep up on nothing
+                moot = (baseline.rate == 0.0 and p1 < p0) or (baseline.rate == 1.0 and p1 > p0)
+                a.append(0.0 if moot else math.log(p1 / p0))
+                b.append(0.0 if moot else math.log((1 - p1) / (1 - p0)))
         return np.full(m, llr_threshold(m * self.arl0)), (np.column_stack([a, b]),)
 
     def _chart(self, j: int) -> tuple[int, float]:

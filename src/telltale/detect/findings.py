@@ -81,35 +81,56 @@ def change_findings(spec: ServiceSpec | None, minutes: Sequence[tuple[int, Profi
     ``minutes`` is what ``Store.read_minutes`` returns; pass at least the minutes from
     ``span_start(window end)`` (earlier and later ones are ignored).
     """
-    w0, w1 = window.start.timestamp(), window.end.timestamp()
-    t0 = span_start(w1)
-    n = max(0, math.ceil((w1 - t0) / 60))
-    grid: list[Profile | None] = [None] * n
-    for minute, profile in minutes:
-        i = (int(minute) - t0) // 60
-        if 0 <= i < n and t0 <= minute < w1:
-            grid[i] = profile
-    present = [p for p in grid if p is not None]
-    out: list[tuple[str, str | None, Episode]] = []
-    for signal in SIGNALS:
-        for feature, column in signal.features(spec, present):
-            for ep in episodes(signal, feature, _series(signal, column, grid)):
-                opened = t0 + 60 * ep.onset.index
-                ended = t0 + 60 * ep.end.index if ep.end is not None else math.inf
-                if opened < w1 and ended >= w0:
-                    out.append((signal.kind, feature, ep))
-    return _findings(out, t0, window)
+    return change_findings_many(spec, minutes, [window])[0]
+
+
+def change_findings_many(spec: ServiceSpec | None, minutes: Sequence[tuple[int, Profile]],
+                         windows: Sequence[Window]) -> list[list[Finding]]:
+    """``change_findings`` for many windows at once (a findings query over days), the same
+    answers: windows whose spans start on the same hour share one run of each detector,
+    which is causal, so its alarms before a window's end are those of a run that stops there."""
+    out: list[list[Finding]] = [[] for _ in windows]
+    groups: dict[int, list[int]] = {}
+    for i, w in enumerate(windows):
+        groups.setdefault(span_start(w.end.timestamp()), []).append(i)
+    for t0, members in groups.items():
+        last = max(windows[i].end.timestamp() for i in members)
+        n = max(0, math.ceil((last - t0) / 60))
+        grid: list[Profile | None] = [None] * n
+        for minute, profile in minutes:
+            j = (int(minute) - t0) // 60
+            if 0 <= j < n and t0 <= minute < last:
+                grid[j] = profile
+        runs = []
+        for signal in SIGNALS:
+            for feature, column in signal.features(spec, [p for p in grid if p is not None]):
+                values = _series(signal, column, grid)
+                runs.append((signal, feature, values, detector_for(signal).run(values)))
+        for i in members:
+            w0, w1 = windows[i].start.timestamp(), windows[i].end.timestamp()
+            stop = max(0, math.ceil((w1 - t0) / 60))  # minutes of the span before the window's end
+            found = []
+            for signal, feature, values, alarms in runs:
+                for ep in _episodes(signal, feature, values[:stop], [a for a in alarms if a.index < stop]):
+                    ended = t0 + 60 * ep.end.index if ep.end is not None else math.inf
+                    if ended >= w0:
+                        found.append((signal.kind, feature, ep))
+            out[i] = _findings(found, t0, windows[i])
+    return out
 
 
 def episodes(signal: Signal, feature: str | None, values: np.ndarray) -> list[Episode]:
     """The changes of one signal's series in its bad direction, each with its return if seen."""
-    detector = detector_for(signal)
-    alarms = detector.run(values)
+    return _episodes(signal, feature, values, detector_for(signal).run(values))
+
+
+def _episodes(signal: Signal, feature: str | None, values: np.ndarray, alarms: list[Alarm]) -> list[Episode]:
+    level = detector_for(signal).level
     out: list[Episode] = []
     for i, a in enumerate(alarms):
         if a.onset and (signal.worse == 0 or a.direction == signal.worse):
             end = alarms[i + 1] if i + 1 < len(alarms) and not alarms[i + 1].onset else None
-            after = detector.level(values[a.start:end.start if end is not None else len(values)])
+            after = level(values[a.start:end.start if end is not None else len(values)])
             out.append(Episode(signal, feature, a, end, after))
     return out
 
@@ -186,4 +207,5 @@ def _clock(ts: float) -> str:
     return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
-__all__ = ["ARL0_MIN", "LOOKBACK_S", "REFERENCE_MIN", "Episode", "change_findings", "detector_for", "episodes", "span_start"]
+__all__ = ["ARL0_MIN", "LOOKBACK_S", "REFERENCE_MIN", "Episode", "change_findings", "change_findings_many", "detector_for",
+           "episodes", "span_start"]
