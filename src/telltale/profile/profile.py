@@ -194,7 +194,10 @@ class Profile:
 
     # -- combining ---------------------------------------------------------------------
     def merge(self, other: Profile) -> Profile:
-        """The profile of both batches together; neither input changes."""
+        """The profile of both batches together; neither input changes.
+
+        Quantile sketches merge by KLL's own randomised compaction, which keeps a stored
+        row small: this is the store's write path. Queries use :meth:`merge_all`."""
         fields: dict[str, ColumnProfile] = {}
         for name in list(self.fields) + [k for k in other.fields if k not in self.fields]:
             a, b = self.fields.get(name), other.fields.get(name)
@@ -209,10 +212,19 @@ class Profile:
 
     @classmethod
     def merge_all(cls, profiles: Iterable[Profile]) -> Profile | None:
-        out: Profile | None = None
-        for p in profiles:
-            out = p if out is None else out.merge(p)
-        return out
+        """The profile of every batch together, deterministically: the same profiles in
+        the same order give the same result in any process (DESIGN.md, "Same data, same
+        verdict"). What every query-time merge uses; None when there are none."""
+        ps = list(profiles)
+        if len(ps) <= 1:
+            return ps[0] if ps else None
+        names = list(dict.fromkeys(name for p in ps for name in p.fields))
+        fields: dict[str, ColumnProfile] = {}
+        for name in names:
+            present = next(p.fields[name] for p in ps if name in p.fields)
+            fields[name] = ColumnProfile.combine([p.fields.get(name) or ColumnProfile.absent(present.declared, p.n) for p in ps])
+        return cls(sum(p.n for p in ps), fields, _add(p.sources for p in ps), _add(p.violations for p in ps),
+                   HLL.union([p.rows for p in ps]), _add(p.guards for p in ps))
 
     def to_bytes(self) -> bytes:
         from telltale.profile.codec import encode
@@ -224,6 +236,13 @@ class Profile:
         from telltale.profile.codec import decode
 
         return decode(data)
+
+
+def _add(counts: Iterable[Mapping[Any, int]]) -> dict[Any, int]:
+    out: Counter[Any] = Counter()
+    for c in counts:
+        out.update(c)
+    return {k: v for k, v in out.items() if v > 0}
 
 
 def _column(declared: str | None, parts: Any, bounds: Bounds | None = None) -> ColumnProfile:
