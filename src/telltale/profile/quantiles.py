@@ -29,6 +29,7 @@ merged window and a single minute read alike.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -125,10 +126,13 @@ class MergedQuantiles:
 def _as_merged(part: Any) -> MergedQuantiles:
     if isinstance(part, MergedQuantiles):
         return part
-    pairs = np.array(list(part), dtype=np.float64).reshape(-1, 2)  # (item, weight): the binding's iteration
+    if not part.is_estimation_mode():  # every value held, weight 1: the sorted values in one call
+        n = int(part.n)
+        items = np.asarray(part.get_quantiles(((np.arange(n) + 0.5) / n).tolist()), dtype=np.float64)
+        return MergedQuantiles(items, np.ones(n, dtype=np.int64), 0.0)
+    pairs = np.fromiter(chain.from_iterable(part), dtype=np.float64).reshape(-1, 2)  # (item, weight) pairs
     order = np.argsort(pairs[:, 0], kind="stable")
-    err = float(part.normalized_rank_error(False)) if part.is_estimation_mode() else 0.0
-    return MergedQuantiles(pairs[order, 0], pairs[order, 1].astype(np.int64), err)
+    return MergedQuantiles(pairs[order, 0], pairs[order, 1].astype(np.int64), float(part.normalized_rank_error(False)))
 
 
 def _union(parts: list[MergedQuantiles]) -> MergedQuantiles:
