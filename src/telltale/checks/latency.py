@@ -79,7 +79,11 @@ def _summary(profile: Profile | None, column: str) -> NumericSummary | None:
 
 def over_share(s: NumericSummary, limit: float) -> tuple[float, int]:
     """(share, count) of values above ``limit``, less the sketch's stated rank error."""
-    share = max(0.0, 1.0 - float(s.cdf([limit])[0]) - s.rank_error)
+    above = (1.0 - float(s.cdf([limit])[0])) * s.count
+    if s.rank_error == 0.0:  # every value held: an exact count
+        slow = round(above)
+        return slow / s.count, slow
+    share = max(0.0, above / s.count - s.rank_error)
     return share, int(math.floor(share * s.count + 1e-9))
 
 
