@@ -61,6 +61,8 @@ def hash_floats(values: np.ndarray) -> np.ndarray:
 #: ones by BLAKE2b, one C call each, so a 9 MB string costs milliseconds, not a Python
 #: loop per byte position (issue 10, item 4).
 FNV_MAX_BYTES = 1024
+#: Chunks whose strings are all this short take the masked loop (no sort).
+_SHORT = 32
 
 
 def hash_strings(values: Any) -> np.ndarray:
@@ -89,10 +91,17 @@ def hash_strings(values: Any) -> np.ndarray:
     with np.errstate(over="ignore"):
         for lo in range(0, n, _CHUNK):
             st, ln = starts[lo:lo + _CHUNK], np.minimum(lengths[lo:lo + _CHUNK], FNV_MAX_BYTES)
+            longest = int(ln.max()) if len(ln) else 0
+            if longest <= _SHORT:  # short strings: a masked step over the chunk beats sorting it
+                hc = h[lo:lo + _CHUNK]
+                last = max(len(data) - 1, 0)
+                for j in range(longest):
+                    byte = data[np.minimum(st + j, last)].astype(_U)
+                    hc[:] = np.where(ln > j, (hc ^ byte) * _U(_FNV_PRIME), hc)
+                continue
             order = np.argsort(-ln, kind="stable")  # longest first: the strings still going are a prefix
             st_o, ln_o = st[order], ln[order]
             hc = h[lo:lo + _CHUNK][order]
-            longest = int(ln_o[0]) if len(ln_o) else 0
             active = np.searchsorted(-ln_o, -np.arange(longest), side="left")  # how many are longer than j
             for j in range(longest):
                 k = int(active[j])
