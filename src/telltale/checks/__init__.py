@@ -1,9 +1,11 @@
-"""Checks over profiles (data quality, and the guard's fallback rate): one module per finding kind, one entry point.
+"""Checks over profiles (data quality, the guard's fallback rate, latency, errors, cost): one module per finding kind, one entry point.
 
-``run_checks(spec, current, reference, window)`` runs every check on a window's profile
-(against the reference profile when there is one) and, with a reference, the drift
-detectors of :mod:`telltale.drift`. Checks read profiles only, never raw rows, so the
-server can run them per window at a cost independent of traffic.
+``run_checks(spec, current, reference, window, baseline=...)`` runs every check on a
+window's profile: the data-quality ones against the reference profile (training data)
+when there is one, the ones about what happens after the model answers (guard triggers,
+latency, errors, cost) against the ``baseline`` (recent traffic), and, with a
+reference, the drift detectors of :mod:`telltale.drift`. Checks read profiles only,
+never raw rows, so the server can run them per window at a cost independent of traffic.
 """
 
 from __future__ import annotations
@@ -11,7 +13,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from telltale.checks import categories, duplicates, fallback, freshness, guards, nulls, ranges, schema, segments, types, units
+from telltale.checks import (
+    categories,
+    cost,
+    duplicates,
+    errors,
+    fallback,
+    freshness,
+    guards,
+    latency,
+    nulls,
+    ranges,
+    schema,
+    segments,
+    types,
+    units,
+)
 from telltale.profile import Profile
 from telltale.spec.model import ServiceSpec
 from telltale.types import Finding, Window
@@ -34,6 +51,15 @@ CHECKS: dict[str, Check] = {
     "fallback": fallback.check,
 }
 
+#: Checks of traffic against traffic: (spec, current, baseline, window), the baseline
+#: being the hour before the window (None or empty when there is none).
+BASELINE_CHECKS: dict[str, Check] = {
+    "guard": guards.check,
+    "latency": latency.check,
+    "errors": errors.check,
+    "cost": cost.check,
+}
+
 _SEVERITY = {"critical": 0, "warning": 1}
 
 
@@ -42,13 +68,14 @@ def run_checks(spec: ServiceSpec, current: Profile, reference: Profile | None = 
     """Every finding for ``current``, critical ones first, in check order within a severity.
 
     ``baseline`` is recent traffic (the monitor passes the hour before the window): what
-    the guards' trigger rates are compared with. The reference is training data and has
-    no decisions.
+    guard trigger rates, latency, error rates and cost are compared with. The reference
+    is training data and has no decisions.
     """
     findings: list[Finding] = []
     for check in CHECKS.values():
         findings.extend(check(spec, current, reference, window))
-    findings.extend(guards.check(spec, current, baseline, window))
+    for check in BASELINE_CHECKS.values():
+        findings.extend(check(spec, current, baseline, window))
     if reference is not None and reference.n > 0 and current.n > 0:
         findings.extend(_drift(spec, current, reference, window))
     return sorted(findings, key=lambda f: _SEVERITY[f.severity])
@@ -63,4 +90,4 @@ def _drift(spec: ServiceSpec, current: Profile, reference: Profile, window: Wind
     return list(drift_findings(spec, current, reference, window))
 
 
-__all__ = ["CHECKS", "run_checks"]
+__all__ = ["BASELINE_CHECKS", "CHECKS", "run_checks"]

@@ -304,7 +304,7 @@ class Guard(AsyncSteps):
             value, source = self._chain.review(record, reasons)
         elif source not in MODEL_SOURCES:
             value, source = self._chain.serve(record, reasons)
-        if timed_out or ctx.stages or ctx.overruns or not self._plain_finish:
+        if timed_out or ctx.stages or ctx.overruns or not self._plain_finish or usage is not None:
             return self._finish(record, violations, route, value, confidence, usage, source, attempts, reasons,
                                 ctx, t0, event_ts, fut if timed_out else None)
         return self._finish_plain(record, violations, route, value, confidence, source, attempts, reasons, ctx, t0, event_ts)
@@ -313,7 +313,8 @@ class Guard(AsyncSteps):
                       confidence: float | None, source: str, attempts: int, reasons: list[str], ctx: CallContext,
                       t0: float, event_ts: float | None) -> Decision:
         """``_finish`` when there is nothing to add: no stage timings or overruns, no cost,
-        segment or shadow, no late answer. The same record and decision, fewer tests."""
+        token usage, segment or shadow, no late answer. The same record and decision,
+        fewer tests."""
         ctx.owner = FINISHED
         now = self._mono()
         latency_ms = (now - ctx.start) * 1000.0
@@ -323,7 +324,8 @@ class Guard(AsyncSteps):
             confidence = None
         did = new_id()
         rec = PredictionRecord(did, self.service, self._wall(), dict(record), value, confidence, source, version,
-                               self._components, latency_ms, stages, None, violations, reasons, None, event_ts, ctx.guard)
+                               self._components, latency_ms, stages, None, violations, reasons, None, event_ts, ctx.guard,
+                               attempts or None)
         if source == "model":
             next(self._served_model)  # counters.served("model") without its lookup
         else:

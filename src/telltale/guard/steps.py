@@ -17,6 +17,7 @@ from typing import Any
 
 from telltale.guard._ids import new_id
 from telltale.guard.breaker import FAILURE, LOW_CONFIDENCE, OOD
+from telltale.guard.cost import usage_tokens
 from telltale.guard.bulkhead import Bulkhead
 from telltale.guard.output import Output, unpack
 from telltale.guard.retry import RetryPolicy
@@ -230,7 +231,8 @@ class Steps:
             reasons.extend(ctx.overruns)
         served = source in MODEL_SOURCES
         version = (route or self._primary or _NO_VERSION).version
-        cost = self._cost.cost(attempts, usage if served else None) if attempts and self._costed else None
+        # tokens an answer used are spent even when an output gate then refused it
+        cost = self._cost.cost(attempts, usage) if attempts and self._costed else None
         if not served:
             confidence = None
         did = new_id()
@@ -238,7 +240,11 @@ class Steps:
         # positional, in field order (pinned by a test): keywords cost 1 µs more per object
         rec = PredictionRecord(did, self.service, self._wall(), inputs, value, confidence, source, version,
                                self._components, latency_ms, stages, cost, violations, reasons,
-                               _segment(record, self._segment) if self._segment else None, event_ts, ctx.guard)
+                               _segment(record, self._segment) if self._segment else None, event_ts, ctx.guard,
+                               attempts or None)
+        if usage is not None:
+            t = usage_tokens(usage)
+            rec.input_tokens, rec.output_tokens, rec.cached_tokens = t.input, t.output, t.cached
         self.counters.served(source)
         if late is not None:
             self._hold_late(rec, late, ctx.start)

@@ -55,8 +55,15 @@ class CategoricalSummary:
         self.count += int(counts.sum())
 
     def merge(self, other: CategoricalSummary) -> CategoricalSummary:
-        out = CategoricalSummary()
-        for part in (self, other):
+        return CategoricalSummary.combine([self, other])
+
+    @classmethod
+    def combine(cls, parts: list[CategoricalSummary]) -> CategoricalSummary:
+        """All ``parts`` in one, in their order. Deterministic: the frequent-items merge
+        has no randomness (fixed-seed hashing, and purges at the median of a fixed sample
+        of counters), so the same parts in the same order give the same bytes."""
+        out = cls()
+        for part in parts:
             if part.count:
                 out.sketch.merge(part.sketch)
                 out.count += part.count

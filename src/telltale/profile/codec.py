@@ -2,7 +2,8 @@
 
 Layout: ``b"TTPF"``, then zlib of (4-byte big-endian header length, a JSON header with
 every count and scalar, then the sketches' own serialisations concatenated; the header
-gives each blob's offset and length).
+gives each blob's offset and length). A combined (query-time) numeric summary is stored
+as its weighted items (little-endian float64 items, int64 weights) and its error.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from telltale.profile.column import COUNTS as _COUNTS
 from telltale.profile.column import ColumnProfile
 from telltale.profile.hll import HLL
 from telltale.profile.numeric import NumericSummary
+from telltale.profile.quantiles import MergedQuantiles
 
 MAGIC = b"TTPF"
 VERSION = 1
@@ -39,7 +41,12 @@ def encode(profile: Any) -> bytes:
     for name, col in profile.fields.items():
         f: dict[str, Any] = {"declared": col.declared, **{k: getattr(col, k) for k in _COUNTS}}
         if col.numeric is not None:
-            f["numeric"] = {**col.numeric.state(), "kll": put(bytes(col.numeric.kll.serialize()))}
+            q = col.numeric.kll
+            if isinstance(q, MergedQuantiles):  # a combined (query-time) profile: its weighted items
+                f["numeric"] = {**col.numeric.state(), "merged": [put(q.items.astype("<f8").tobytes()),
+                                                                  put(q.weights.astype("<i8").tobytes()), q.error]}
+            else:
+                f["numeric"] = {**col.numeric.state(), "kll": put(bytes(q.serialize()))}
         if col.categorical is not None:
             f["categorical"] = {"count": col.categorical.count, "sketch": put(col.categorical.to_bytes())}
         f["distinct"] = [col.distinct.p, put(col.distinct.registers.tobytes())]
@@ -83,7 +90,11 @@ def decode(data: bytes) -> Any:
             col = ColumnProfile(f["declared"])
             for k in _COUNTS:
                 setattr(col, k, int(f.get(k, 0)))
-            if "numeric" in f:
+            if "numeric" in f and "merged" in f["numeric"]:
+                items, weights, error = f["numeric"]["merged"]
+                col.numeric = NumericSummary.from_state(f["numeric"], None)
+                col.numeric.kll = MergedQuantiles(np.frombuffer(get(items), dtype="<f8"), np.frombuffer(get(weights), dtype="<i8"), float(error))
+            elif "numeric" in f:
                 col.numeric = NumericSummary.from_state(f["numeric"], get(f["numeric"]["kll"]))
             if "categorical" in f:
                 col.categorical = CategoricalSummary.from_state(f["categorical"]["count"], get(f["categorical"]["sketch"]))

@@ -174,6 +174,20 @@ class ColumnProfile:
         return out
 
     @classmethod
+    def combine(cls, cols: list[ColumnProfile]) -> ColumnProfile:
+        """All ``cols`` in one, deterministically (the query-time merge; see ``NumericSummary.combine``)."""
+        declared = next((c.declared for c in cols if c.declared is not None), None)
+        out = cls(declared, next((c._bounds for c in cols if c._bounds is not None), None))
+        for name in COUNTS:
+            setattr(out, name, sum(getattr(c, name) for c in cols))
+        nums = [c.numeric for c in cols if c.numeric is not None]
+        out.numeric = NumericSummary.combine(nums) if nums else None
+        cats = [c.categorical for c in cols if c.categorical is not None]
+        out.categorical = CategoricalSummary.combine(cats) if cats else None
+        out.distinct = HLL.union([c.distinct for c in cols])
+        return out
+
+    @classmethod
     def absent(cls, declared: str | None, rows: int, bounds: Bounds | None = None) -> ColumnProfile:
         """A field missing from every one of ``rows`` rows."""
         col = cls(declared, bounds)

@@ -56,10 +56,21 @@ def hash_floats(values: np.ndarray) -> np.ndarray:
     return splitmix64(v.view(_U))
 
 
+#: Strings up to this many UTF-8 bytes hash by FNV-1a, vectorised across strings (the
+#: hash every profile has always used, so old and new profiles agree on them); longer
+#: ones by BLAKE2b, one C call each, so a 9 MB string costs milliseconds, not a Python
+#: loop per byte position (issue 10, item 4).
+FNV_MAX_BYTES = 1024
+#: Chunks whose strings are all this short take the masked loop (no sort).
+_SHORT = 32
+
+
 def hash_strings(values: Any) -> np.ndarray:
     """Hash strings (a list, or a pyarrow string array) without a Python object per
     value: FNV-1a runs over Arrow's byte buffer, vectorised across strings, in
-    cache-sized chunks, looping only over byte positions."""
+    cache-sized chunks, looping over byte positions (at most ``FNV_MAX_BYTES``) on only
+    the strings that are still that long; longer strings hash by BLAKE2b. Linear in the
+    total bytes."""
     import pyarrow as pa
 
     from telltale.profile.arrow import strings
@@ -76,14 +87,43 @@ def hash_strings(values: Any) -> np.ndarray:
     data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None and bufs[2].size else np.zeros(1, np.uint8)
     starts = offsets[:-1]
     lengths = offsets[1:] - starts
-    last = max(len(data) - 1, 0)
+    long = np.flatnonzero(lengths > FNV_MAX_BYTES)
     with np.errstate(over="ignore"):
         for lo in range(0, n, _CHUNK):
-            st, ln, hc = starts[lo:lo + _CHUNK], lengths[lo:lo + _CHUNK], h[lo:lo + _CHUNK]
-            for j in range(int(ln.max()) if len(ln) else 0):
-                byte = data[np.minimum(st + j, last)].astype(_U)
-                hc[:] = np.where(ln > j, (hc ^ byte) * _U(_FNV_PRIME), hc)
-    return splitmix64(h ^ _U(_STRING_SALT))
+            st, ln = starts[lo:lo + _CHUNK], np.minimum(lengths[lo:lo + _CHUNK], FNV_MAX_BYTES)
+            longest = int(ln.max()) if len(ln) else 0
+            if longest <= _SHORT:  # short strings: a masked step over the chunk beats sorting it
+                hc = h[lo:lo + _CHUNK]
+                last = max(len(data) - 1, 0)
+                for j in range(longest):
+                    byte = data[np.minimum(st + j, last)].astype(_U)
+                    hc[:] = np.where(ln > j, (hc ^ byte) * _U(_FNV_PRIME), hc)
+                continue
+            order = np.argsort(-ln, kind="stable")  # longest first: the strings still going are a prefix
+            st_o, ln_o = st[order], ln[order]
+            hc = h[lo:lo + _CHUNK][order]
+            active = np.searchsorted(-ln_o, -np.arange(longest), side="left")  # how many are longer than j
+            for j in range(longest):
+                k = int(active[j])
+                hc[:k] = (hc[:k] ^ data[st_o[:k] + j].astype(_U)) * _U(_FNV_PRIME)
+            h[lo + order] = hc
+    out = splitmix64(h ^ _U(_STRING_SALT))
+    if len(long):
+        out[long] = _hash_long(data, starts[long], lengths[long])
+    return out
+
+
+def _hash_long(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    import hashlib
+
+    buf = memoryview(data)
+    key = _LONG_KEY
+    return np.fromiter((int.from_bytes(hashlib.blake2b(buf[s:s + n], digest_size=8, key=key).digest(), "little")
+                        for s, n in zip(starts.tolist(), lengths.tolist())), dtype=_U, count=len(starts))
+
+
+#: Keys BLAKE2b for long strings so its values are telltale's own (and apart from FNV's).
+_LONG_KEY = b"telltale-long-string-v1"
 
 
 def combine(acc: np.ndarray, name: str, column_hashes: np.ndarray) -> np.ndarray:

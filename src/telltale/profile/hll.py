@@ -68,6 +68,16 @@ class HLL:
             raise ValueError(f"cannot merge HLL sketches of precision {self.p} and {other.p}")
         return HLL(self.p, np.maximum(self.registers, other.registers))
 
+    @classmethod
+    def union(cls, sketches: list[HLL]) -> HLL:
+        """The union of many sketches of one precision (an element-wise max: exact and
+        order-free, so deterministic)."""
+        p = sketches[0].p
+        for s in sketches:
+            if s.p != p:
+                raise ValueError(f"cannot merge HLL sketches of precision {p} and {s.p}")
+        return cls(p, np.maximum.reduce([s.registers for s in sketches]) if len(sketches) > 1 else sketches[0].registers.copy())
+
     def copy(self) -> HLL:
         return HLL(self.p, self.registers.copy())
 

@@ -31,7 +31,28 @@ CONFIDENCE = "__confidence__"
 LATENCY = "__latency_ms__"
 COST = "__cost__"
 SEGMENT = "__segment__"
-RESERVED = frozenset({PREDICTION, TARGET, CONFIDENCE, LATENCY, COST, SEGMENT})
+INPUT_TOKENS = "__input_tokens__"
+OUTPUT_TOKENS = "__output_tokens__"
+CACHED_TOKENS = "__cached_tokens__"
+ATTEMPTS = "__attempts__"
+RESERVED = frozenset({PREDICTION, TARGET, CONFIDENCE, LATENCY, COST, SEGMENT, INPUT_TOKENS, OUTPUT_TOKENS, CACHED_TOKENS, ATTEMPTS})
+#: Per-stage latency columns are ``__stage_ms__:<stage>`` (one per stage name seen).
+STAGE_PREFIX = "__stage_ms__:"
+
+#: Usage columns, profiled only when some record of the batch carries the value (a
+#: service that reports no tokens pays nothing for them): column -> record attribute.
+USAGE_COLUMNS: dict[str, str] = {INPUT_TOKENS: "input_tokens", OUTPUT_TOKENS: "output_tokens",
+                                 CACHED_TOKENS: "cached_tokens", ATTEMPTS: "attempts"}
+
+
+def stage_column(stage: str) -> str:
+    """The reserved column holding a stage's latency in ms: ``__stage_ms__:retrieval``."""
+    return STAGE_PREFIX + stage
+
+
+def is_reserved(name: str) -> bool:
+    """True for columns that are not inputs (the output, latency, cost, stages, usage...)."""
+    return name in RESERVED or name.startswith(STAGE_PREFIX)
 
 #: Row-hash distinct counter precision: 16384 registers (0.8% error), because duplicate
 #: share is read as 1 - distinct/n and its noise is the sketch's error.
@@ -59,8 +80,14 @@ class Profile:
     # -- reading -----------------------------------------------------------------------
     @property
     def inputs(self) -> dict[str, ColumnProfile]:
-        """The input fields only (no prediction, target, confidence, latency, cost)."""
-        return {k: v for k, v in self.fields.items() if k not in RESERVED}
+        """The input fields only (no prediction, target, confidence, latency, cost, stages, usage)."""
+        return {k: v for k, v in self.fields.items() if not is_reserved(k)}
+
+    @property
+    def stages(self) -> dict[str, ColumnProfile]:
+        """Per-stage latency columns by stage name (``retrieval``, ``model``...)."""
+        n = len(STAGE_PREFIX)
+        return {k[n:]: v for k, v in self.fields.items() if k.startswith(STAGE_PREFIX)}
 
     @property
     def distinct_rows(self) -> float:
@@ -84,7 +111,8 @@ class Profile:
     @classmethod
     def from_records(cls, spec: ServiceSpec | None, records: Iterable[PredictionRecord]) -> Profile:
         """Profile prediction records: inputs per spec field (plus unexpected ones), the
-        output as ``__prediction__``, confidence, latency, cost, sources and violations."""
+        output as ``__prediction__``, confidence, latency (total and per stage), cost,
+        token usage and attempts, sources and violations."""
         recs = list(records)
         n = len(recs)
         declared = {k: f.type for k, f in spec.inputs.items()} if spec is not None else {}
@@ -113,6 +141,13 @@ class Profile:
         ]
         if any(r.segment is not None for r in recs):
             extras.append((SEGMENT, "category", [r.segment for r in recs]))
+        stage_names = sorted({s for r in recs for s in r.stages})
+        for stage in stage_names:
+            extras.append((stage_column(stage), "float", [r.stages.get(stage, MISSING) for r in recs]))
+        for col, attr in USAGE_COLUMNS.items():
+            vals = [getattr(r, attr) for r in recs]
+            if any(v is not None for v in vals):
+                extras.append((col, "int", vals))
         for name, typ, vals in extras:
             fields[name] = _column(typ, split_values(vals, typ)[0], bounds.get(name))
         rows = HLL(ROW_HLL_P)
@@ -142,7 +177,7 @@ class Profile:
             rename[spec.target] = TARGET
         fields: dict[str, ColumnProfile] = {}
         row_acc = np.zeros(n, dtype=np.uint64)
-        input_names = sorted(set(declared) | {k for k in cols if k not in rename and k not in RESERVED})
+        input_names = sorted(set(declared) | {k for k in cols if k not in rename and not is_reserved(k)})
         for name in input_names:
             if name not in cols:
                 fields[name] = ColumnProfile.absent(declared.get(name), n, bounds.get(name))
@@ -153,7 +188,7 @@ class Profile:
                 row_acc = combine(row_acc, name, hashes)
         out_type = spec.output.type if spec is not None else None
         for name, col in cols.items():
-            target = rename.get(name, name if name in RESERVED else None)
+            target = rename.get(name, name if is_reserved(name) else None)
             if target is not None:
                 typ = out_type if target == PREDICTION else None
                 fields[target] = _column(typ, split_array(col, typ)[0], bounds.get(target))
@@ -163,7 +198,10 @@ class Profile:
 
     # -- combining ---------------------------------------------------------------------
     def merge(self, other: Profile) -> Profile:
-        """The profile of both batches together; neither input changes."""
+        """The profile of both batches together; neither input changes.
+
+        Quantile sketches merge by KLL's own randomised compaction, which keeps a stored
+        row small: this is the store's write path. Queries use :meth:`merge_all`."""
         fields: dict[str, ColumnProfile] = {}
         for name in list(self.fields) + [k for k in other.fields if k not in self.fields]:
             a, b = self.fields.get(name), other.fields.get(name)
@@ -178,10 +216,19 @@ class Profile:
 
     @classmethod
     def merge_all(cls, profiles: Iterable[Profile]) -> Profile | None:
-        out: Profile | None = None
-        for p in profiles:
-            out = p if out is None else out.merge(p)
-        return out
+        """The profile of every batch together, deterministically: the same profiles in
+        the same order give the same result in any process (DESIGN.md, "Same data, same
+        verdict"). What every query-time merge uses; None when there are none."""
+        ps = list(profiles)
+        if len(ps) <= 1:
+            return ps[0] if ps else None
+        names = list(dict.fromkeys(name for p in ps for name in p.fields))
+        fields: dict[str, ColumnProfile] = {}
+        for name in names:
+            present = next(p.fields[name] for p in ps if name in p.fields)
+            fields[name] = ColumnProfile.combine([p.fields.get(name) or ColumnProfile.absent(present.declared, p.n) for p in ps])
+        return cls(sum(p.n for p in ps), fields, _add(p.sources for p in ps), _add(p.violations for p in ps),
+                   HLL.union([p.rows for p in ps]), _add(p.guards for p in ps))
 
     def to_bytes(self) -> bytes:
         from telltale.profile.codec import encode
@@ -193,6 +240,13 @@ class Profile:
         from telltale.profile.codec import decode
 
         return decode(data)
+
+
+def _add(counts: Iterable[Mapping[Any, int]]) -> dict[Any, int]:
+    out: Counter[Any] = Counter()
+    for c in counts:
+        out.update(c)
+    return {k: v for k, v in out.items() if v > 0}
 
 
 def _column(declared: str | None, parts: Any, bounds: Bounds | None = None) -> ColumnProfile:

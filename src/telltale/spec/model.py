@@ -227,9 +227,19 @@ class Rule(_Strict):
 
 
 class CostSettings(_Strict):
+    """Prices (what the guard charges each call) and budgets (what the ``cost`` check holds
+    the service to). ``per_1k_cached_tokens`` prices input tokens read from the provider's
+    cache (unset: priced as other input tokens). ``budget_per_call`` is a ceiling on the
+    mean cost of a decision in a window, ``budget_per_hour`` on the spend per hour of
+    traffic (the window's spend scaled to an hour). Budgets read each record's ``cost``,
+    whether the guard priced it or the client sent it."""
+
     per_call: float = Field(default=0.0, ge=0)
     per_1k_input_tokens: float = Field(default=0.0, ge=0)
     per_1k_output_tokens: float = Field(default=0.0, ge=0)
+    per_1k_cached_tokens: float | None = Field(default=None, ge=0)
+    budget_per_call: float | None = Field(default=None, gt=0)
+    budget_per_hour: float | None = Field(default=None, gt=0)
     currency: str = "usd"
 
 
