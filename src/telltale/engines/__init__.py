@@ -2,7 +2,7 @@
 
 ``profile_files(paths, spec, engine=...)`` splits the input into pieces (a Parquet row
 group, or a whole CSV file), profiles each piece on its own and merges the partial
-profiles in piece order, so every engine builds the profile of the same pieces. The
+profiles in piece order, so every engine builds the same profile, byte for byte. The
 engines are thin: ``local`` streams the pieces in this process in bounded memory,
 ``dask`` maps them over a Dask cluster (a local one by default), ``spark`` over PySpark
 partitions (local mode by default). Nothing here is home-made cluster code.
@@ -70,17 +70,16 @@ def profile_files(paths: Sequence[str | Path], spec: Any, *, engine: str = "loca
 
 
 def merge_in_order(partials: Sequence[bytes]) -> Any:
-    """Merge partial profiles (bytes, in piece order) pairwise as a balanced tree: the same
-    pieces give the same merge order on every engine, and no sketch is merged log-deep more
-    than log2(pieces) times."""
+    """Merge partial profiles (bytes, in piece order) with the deterministic merge every
+    query uses (``Profile.merge_all``): the same pieces give the same profile, byte for
+    byte, on every engine and every run (each piece's quantiles are built
+    deterministically from its sorted values, too)."""
     from telltale.profile import Profile
 
-    level = [Profile.from_bytes(b) for b in partials]
-    if not level:
+    merged = Profile.merge_all(Profile.from_bytes(b) for b in partials)
+    if merged is None:
         raise ValueError("no pieces to profile")
-    while len(level) > 1:
-        level = [level[i].merge(level[i + 1]) if i + 1 < len(level) else level[i] for i in range(0, len(level), 2)]
-    return level[0]
+    return merged
 
 
 __all__ = ["ENGINES", "EngineOptions", "Piece", "ProfileRun", "merge_in_order", "pieces_of", "profile_files"]

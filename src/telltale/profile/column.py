@@ -123,7 +123,10 @@ class ColumnProfile:
         return "numeric" if n_num > n_cat else "categorical"
 
     # -- building ----------------------------------------------------------------------
-    def add(self, parts: Parts) -> None:
+    def add(self, parts: Parts, *, batch: bool = False) -> None:
+        """Count one batch of values in. ``batch=True`` (a whole data set in one call, as
+        ``Profile.from_columns`` does) builds deterministic quantiles from the sorted
+        values instead of a KLL sketch; such a column is complete and takes no more adds."""
         self.rows += parts.rows
         self.missing += parts.missing
         self.nulls += parts.nulls
@@ -134,10 +137,13 @@ class ColumnProfile:
             finite = np.isfinite(x)
             n_inf = int(len(x) - finite.sum())
             self.inf += n_inf
-            if self.numeric is None:
-                self.numeric = NumericSummary()
             fin = x[finite] if n_inf else x
-            self.numeric.update(fin)
+            if batch and self.numeric is None:
+                self.numeric = NumericSummary.of_batch(fin)
+            else:
+                if self.numeric is None:
+                    self.numeric = NumericSummary()
+                self.numeric.update(fin)
             b = self._bounds
             if b is not None and b.lo is not None:
                 self.below += int(np.count_nonzero(fin < b.lo))

@@ -92,6 +92,23 @@ class NumericSummary:
             out.kll = MergedQuantiles.combine([p.kll for p in used])
         return out
 
+    @classmethod
+    def of_batch(cls, values: np.ndarray) -> NumericSummary:
+        """A whole batch's summary with deterministic quantiles (``quantiles.of_values``):
+        what batch profiles (``Profile.from_columns``) build. Read-only, like a combined one."""
+        from telltale.profile.quantiles import of_values
+
+        out = cls()
+        n = len(values)
+        if n:
+            x = np.asarray(values, dtype=np.float64)
+            with np.errstate(over="ignore", invalid="ignore"):
+                mean = float(x.mean())
+                m2 = float(np.square(x - mean).sum())
+            out._combine(n, mean, m2, float(x.min()), float(x.max()))
+            out.kll = of_values(x)
+        return out
+
     @property
     def sum(self) -> float:
         return self.mean * self.count

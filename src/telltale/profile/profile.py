@@ -183,7 +183,7 @@ class Profile:
                 fields[name] = ColumnProfile.absent(declared.get(name), n, bounds.get(name))
                 continue  # an absent field adds nothing to the row hash
             parts, hashes = split_array(cols[name], declared.get(name))
-            fields[name] = _column(declared.get(name), parts, bounds.get(name))
+            fields[name] = _column(declared.get(name), parts, bounds.get(name), batch=True)
             if name not in keys:
                 row_acc = combine(row_acc, name, hashes)
         out_type = spec.output.type if spec is not None else None
@@ -191,7 +191,7 @@ class Profile:
             target = rename.get(name, name if is_reserved(name) else None)
             if target is not None:
                 typ = out_type if target == PREDICTION else None
-                fields[target] = _column(typ, split_array(col, typ)[0], bounds.get(target))
+                fields[target] = _column(typ, split_array(col, typ)[0], bounds.get(target), batch=True)
         rows = HLL(ROW_HLL_P)
         rows.update(finish_rows(row_acc))
         return cls(n, fields, {}, {}, rows)
@@ -249,9 +249,9 @@ def _add(counts: Iterable[Mapping[Any, int]]) -> dict[Any, int]:
     return {k: v for k, v in out.items() if v > 0}
 
 
-def _column(declared: str | None, parts: Any, bounds: Bounds | None = None) -> ColumnProfile:
+def _column(declared: str | None, parts: Any, bounds: Bounds | None = None, *, batch: bool = False) -> ColumnProfile:
     col = ColumnProfile(declared, bounds)
-    col.add(parts)
+    col.add(parts, batch=batch)
     return col
 
 

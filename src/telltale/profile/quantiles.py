@@ -151,9 +151,29 @@ def _union(parts: list[MergedQuantiles]) -> MergedQuantiles:
     return MergedQuantiles(items, weights, error)
 
 
-def _compact(items: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``KEEP`` items at the midpoints of evenly spaced rank slices, weighted by their
+#: Items a batch summary keeps (``of_values``): ranks within 1/4096 (0.024%) of the exact
+#: ones, seventy times tighter than KLL at k=200, in 32 KiB a column.
+BATCH_KEEP = 1 << 11
+
+
+def of_values(values: np.ndarray, keep: int = BATCH_KEEP) -> MergedQuantiles:
+    """A deterministic summary of a whole batch of finite values: every value while there
+    are at most ``keep``, else ``keep`` of them at evenly spaced ranks of the sorted batch.
+    For batch profiles (a reference, a report's current data, an engine's piece), where
+    all values are at hand: the same values always give the same summary, and sorting
+    releases the GIL where KLL's update holds it."""
+    x = np.sort(np.asarray(values, dtype=np.float64), kind="stable")
+    ones = np.ones(x.size, dtype=np.int64)
+    if x.size <= keep:
+        return MergedQuantiles(x, ones, 0.0)
+    items, weights = _compact(x, ones, keep)
+    return MergedQuantiles(items, weights, 1.0 / (2 * keep) + 1.0 / x.size)
+
+
+def _compact(items: np.ndarray, weights: np.ndarray, keep: int = KEEP) -> tuple[np.ndarray, np.ndarray]:
+    """``keep`` items at the midpoints of evenly spaced rank slices, weighted by their
     slice: every rank moves by at most half a slice (plus one for integer weights)."""
+    KEEP = keep  # noqa: N806 (the module constant's name, for the formulas below)
     cum = np.cumsum(weights)
     total = int(cum[-1])
     j = np.arange(KEEP, dtype=np.float64)
