@@ -82,6 +82,7 @@ def start_server(
     specs: Sequence[str | Path] = (),
     max_body_bytes: int | None = None,
     ready_timeout: float = 30.0,
+    extra_args: Sequence[str] = (),
 ) -> ServerHandle:
     """Start a server on ``db_url`` and wait until ``/healthz`` answers.
 
@@ -100,6 +101,7 @@ def start_server(
         cmd += ["--spec", str(s)]
     if max_body_bytes is not None:
         cmd += ["--max-body-bytes", str(max_body_bytes)]
+    cmd += list(extra_args)  # e.g. --max-in-flight 2, --metrics-token
     fd, log_name = tempfile.mkstemp(prefix="telltale-server-", suffix=".log")
     log = os.fdopen(fd, "w")
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
