@@ -175,14 +175,14 @@ class ThreadServer:
     """A uvicorn server running an app object in a thread of this process (for apps built
     in the test, e.g. over a store that is down)."""
 
-    def __init__(self, app: object, port: int | None = None) -> None:
+    def __init__(self, app: object, port: int | None = None, **config: object) -> None:
         import threading
 
         import uvicorn
 
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False))
+        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False, **config))
         self._thread = threading.Thread(target=self._server.run, daemon=True)
         self._thread.start()
         deadline = time.monotonic() + 20
