@@ -67,6 +67,12 @@ def create_app(
     async def _store_down(_request: Request, exc: StoreError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "1"})
 
+    @app.exception_handler(405)
+    async def _method_not_allowed(request: Request, _exc: Exception) -> JSONResponse:
+        allowed = _methods_for(app, request.scope)
+        return JSONResponse({"detail": f"{request.method} is not allowed on {request.url.path}; use {', '.join(allowed)}"},
+                            status_code=405, headers={"Allow": ", ".join(allowed)})
+
     app.openapi = lambda: documented_openapi(app)  # type: ignore[method-assign]
     # Outermost last: headers on every answer, counted, shed before any body is read,
     # the body's time and size bounded, then inflated under the same cap.
@@ -77,3 +83,16 @@ def create_app(
     app.add_middleware(RequestCounter, metrics=app.state.metrics)
     app.add_middleware(SecurityHeaders)
     return app
+
+
+def _methods_for(app: FastAPI, scope: dict[str, Any]) -> list[str]:
+    """Every method some route of ``app`` answers on this path (a path may have several
+    routes, one per method), for the ``Allow`` header of a 405."""
+    from starlette.routing import Match
+
+    methods: set[str] = set()
+    for route in app.router.routes:
+        match, _ = route.matches({**scope, "method": "GET"})
+        if match != Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)

@@ -69,10 +69,26 @@ def documented_openapi(app: Any) -> dict[str, Any]:
                 _records_per_record(op)
             if method == "put" and path.endswith("/spec"):
                 op["requestBody"] = _SPEC_BODY
+    _tighten(doc)
     doc.get("components", {}).get("schemas", {}).pop("HTTPValidationError", None)
     doc["components"]["schemas"].pop("ValidationError", None)
     app.openapi_schema = doc
     return doc
+
+
+def _tighten(doc: dict[str, Any]) -> None:
+    """Bounds the routes enforce in code, written into the schema: a control mode is one
+    of the known modes; a findings window is at least a minute."""
+    from telltale.control import MODES
+
+    body = doc["components"]["schemas"].get("ControlBody")
+    if body is not None:
+        body["properties"]["mode"]["enum"] = sorted(MODES)
+    for ops in doc.get("paths", {}).values():
+        for op in ops.values():
+            for param in op.get("parameters", []):
+                if param.get("name") == "window" and param.get("in") == "query":
+                    param["schema"]["minimum"] = 60
 
 
 def _records_per_record(op: dict[str, Any]) -> None:
