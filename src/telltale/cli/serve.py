@@ -17,7 +17,7 @@ def register(app: typer.Typer) -> None:
         spec: list[Path] = typer.Option([], "--spec", help="A telltale.yaml to register (repeatable)."),
         project: str = typer.Option("default", "--project", help="The project the specs and printed token belong to."),
         max_body_bytes: int = typer.Option(10_000_000, "--max-body-bytes", help="Larger request bodies get 413."),
-        max_in_flight: int = typer.Option(8, "--max-in-flight", help="Requests worked on at once; more are shed with 503 and Retry-After."),
+        max_in_flight: int = typer.Option(2, "--max-in-flight", help="Writing requests (ingestion, specs) worked on at once; more are shed with 503 and Retry-After."),
         token_rate: float | None = typer.Option(None, "--token-rate", help="Requests per second a token may make unless it has its own --rate (default: unlimited)."),
         metrics_token: bool = typer.Option(False, "--metrics-token", help="/metrics needs a read token and shows only its project's services."),
         max_services: int = typer.Option(100, "--max-services", help="Services one project may register."),

@@ -19,7 +19,7 @@ from telltale.server.metrics import RequestCounter, ServerMetrics
 from telltale.server.openapi import documented_openapi
 from telltale.server.ratelimit import RateLimiter
 from telltale.server.services import DEFAULT_MAX_SERVICES
-from telltale.server.shed import DEFAULT_MAX_IN_FLIGHT, Shed
+from telltale.server.shed import DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_READS, Shed
 from telltale.spec.load import DEFAULT_LIMITS, SpecLimits
 from telltale.store import Store
 
@@ -34,6 +34,7 @@ def create_app(
     clock: Clock = SYSTEM_CLOCK,
     recorders: Mapping[str, Any] | Sequence[Any] = (),
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+    max_reads: int = DEFAULT_MAX_READS,
     body_timeout_s: float = BODY_TIMEOUT_S,
     token_rate: float | None = None,
     metrics_token: bool = False,
@@ -44,8 +45,8 @@ def create_app(
 
     ``recorders`` are in-process recorders (telltale.record), by name or in a list, whose
     queue depth, spill and drops ``/metrics`` exports (label ``recorder``) beside the
-    server's own counters. ``max_in_flight`` requests are worked on at once, more are
-    shed with 503; ``token_rate`` is the requests per second a token without a rate of
+    server's own counters. ``max_in_flight`` writing and ``max_reads`` reading requests
+    are worked on at once, more are shed with 503; ``token_rate`` is the requests per second a token without a rate of
     its own may make (None: unlimited); ``metrics_token`` makes ``/metrics`` need a read
     token and show only that token's project.
     """
@@ -79,7 +80,7 @@ def create_app(
     app.add_middleware(Decompress, max_bytes=max_body_bytes)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     app.add_middleware(BodyTimeout, total_s=body_timeout_s)
-    app.add_middleware(Shed, max_in_flight=max_in_flight, on_shed=app.state.metrics.shed.inc)
+    app.add_middleware(Shed, max_in_flight=max_in_flight, max_reads=max_reads, on_shed=app.state.metrics.shed.inc)
     app.add_middleware(RequestCounter, metrics=app.state.metrics)
     app.add_middleware(SecurityHeaders)
     return app
