@@ -4,15 +4,17 @@ a cap on services, and a /metrics that shows a project only its own services."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 from typer.testing import CliRunner
 
 from telltale.cli.main import app
 from telltale.store import Store
 from tests.conftest import EXAMPLE_SPEC
-from tests.server.conftest import ServerHandle
+from tests.server.conftest import ServerHandle, start_server
 from tests.server.helpers import eta_record
 
 T0 = 1_767_225_600.0
@@ -94,21 +96,31 @@ def test_a_token_over_its_rate_gets_429_with_retry_after(module_server: ServerHa
     assert _status(module_server, module_server.token, "GET", "/v1/services") == 200  # others unaffected
 
 
-def test_services_per_project_are_capped(server_factory, sqlite_url: str) -> None:
-    srv = server_factory(sqlite_url, extra_args=["--max-services", "2"])
+@pytest.fixture(scope="module")
+def limited_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerHandle]:
+    """One server for the two tests of its options (starting one costs seconds)."""
+    db = tmp_path_factory.mktemp("limited") / "telltale.db"
+    h = start_server(f"sqlite:///{db}", extra_args=["--max-services", "2", "--metrics-token"])
+    yield h
+    h.stop()
+
+
+def test_services_per_project_are_capped(limited_server: ServerHandle) -> None:
+    srv = limited_server
+    capped = _token(srv.db_url, project="capped")
     text = EXAMPLE_SPEC.read_text()
-    with srv.client() as c:
+    with srv.client(capped) as c:
         codes = [c.put(f"/v1/services/s{i}/spec", content=text.replace("service: eta", f"service: s{i}")).status_code for i in range(3)]
         assert codes == [200, 200, 403]
         assert c.put("/v1/services/s1/spec", content=text.replace("service: eta", "service: s1")).status_code == 200  # replacing is fine
         detail = c.put("/v1/services/s9/spec", content=text.replace("service: eta", "service: s9")).json()["detail"]
-    assert detail == "project 'default' has 2 services, the limit (telltale serve --max-services 2); replace or remove one first"
+    assert detail == "project 'capped' has 2 services, the limit (telltale serve --max-services 2); replace or remove one first"
 
 
-def test_metrics_can_need_a_token_and_show_only_its_project(server_factory, sqlite_url: str) -> None:
-    srv = server_factory(sqlite_url, extra_args=["--metrics-token"])
-    other = _token(sqlite_url, project="fraud-team")
-    other_reader = _token(sqlite_url, project="fraud-team", scope="read")
+def test_metrics_can_need_a_token_and_show_only_its_project(limited_server: ServerHandle) -> None:
+    srv = limited_server
+    other = _token(srv.db_url, project="fraud-team")
+    other_reader = _token(srv.db_url, project="fraud-team", scope="read")
     text = EXAMPLE_SPEC.read_text()
     with srv.client() as c:
         c.put("/v1/services/eta/spec", content=text)

@@ -9,8 +9,9 @@ Scopes are checked here, by method and path, for every route that depends on
 
 - ``admin``: everything;
 - ``read``: every GET (dashboards, ``telltale findings --server``);
-- ``ingest``: POST (records, feedback) and GET of a service's ``/control`` (what a
-  guard polls): what a service needs, and nothing that changes a spec or a mode.
+- ``ingest``: POST to a path ending in one of :data:`INGEST_POSTS` (records, feedback)
+  and GET of a service's ``/control`` (what a guard polls): what a service needs, and
+  nothing that changes a spec or a mode.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from telltale.store import Store
 from telltale.store._tokens import TokenInfo
 
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
+#: The POST routes a service's ingest token may call, by the path's last segment.
+INGEST_POSTS = ("/predictions", "/feedback", "/labels")
 _HOW = "create one with `telltale token create --project P`"
 
 
@@ -58,7 +61,7 @@ def allows(scope: str, method: str, path: str) -> bool:
         return True
     if method in ("GET", "HEAD"):
         return scope == "read" or (scope == "ingest" and path.endswith("/control"))
-    return scope == "ingest" and method == "POST"
+    return scope == "ingest" and method == "POST" and path.endswith(INGEST_POSTS)
 
 
 def project_of(request: Request) -> str:
