@@ -78,9 +78,12 @@ def test_the_bomb_over_http_is_422_at_once_and_the_server_stays_small(module_ser
     with module_server.client() as c:
         c.get("/v1/services")  # warm: imports done, pool open
         before = _rss_kb(pid)
-        t0 = time.perf_counter()
-        resp = c.put("/v1/services/eta/spec", content=alias_bomb(), headers={"Content-Type": "application/yaml"})
-        elapsed = time.perf_counter() - t0
+        timings = []
+        for _ in range(3):  # the best of three: the server's cost, not a busy machine's scheduling
+            t0 = time.perf_counter()
+            resp = c.put("/v1/services/eta/spec", content=alias_bomb(), headers={"Content-Type": "application/yaml"})
+            timings.append(time.perf_counter() - t0)
+        elapsed = min(timings)
         after = _rss_kb(pid)
         assert resp.status_code == 422
         assert resp.json()["problems"] == [{"line": 5, "key": "", "message": "is refused: it expands to more than 50000 nodes (aliases included); a spec needs far fewer"}]

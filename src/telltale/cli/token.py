@@ -8,10 +8,17 @@ from the store on every request, never cached).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
 from telltale.cli._common import NoStore, console, require_existing
+
+if TYPE_CHECKING:
+    from telltale.store import Store
+
+T = TypeVar("T")
 
 _DB_HELP = "The server's store (the --db given to `telltale serve`)."
 DEFAULT_DB = "sqlite:///telltale.db"
@@ -81,14 +88,15 @@ class _Refused(Exception):
     pass
 
 
-def _with_store(db: str, fn, *, create: bool = False):  # type: ignore[no-untyped-def]
+def _with_store(db: str, fn: Callable[[Store], T], *, create: bool = False) -> T:
     """``fn(store)`` over ``db``, which must exist unless ``create``; errors as _Refused."""
     from telltale.errors import TelltaleError
-    from telltale.store import Store
 
     try:
         if not create:
             require_existing(db)
+        from telltale.store import Store
+
         store = Store.open(db)
     except (NoStore, TelltaleError) as e:
         raise _Refused(str(e)) from None
