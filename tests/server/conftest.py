@@ -82,6 +82,7 @@ def start_server(
     specs: Sequence[str | Path] = (),
     max_body_bytes: int | None = None,
     ready_timeout: float = 30.0,
+    extra_args: Sequence[str] = (),
 ) -> ServerHandle:
     """Start a server on ``db_url`` and wait until ``/healthz`` answers.
 
@@ -100,6 +101,7 @@ def start_server(
         cmd += ["--spec", str(s)]
     if max_body_bytes is not None:
         cmd += ["--max-body-bytes", str(max_body_bytes)]
+    cmd += list(extra_args)  # e.g. --max-in-flight 2, --metrics-token
     fd, log_name = tempfile.mkstemp(prefix="telltale-server-", suffix=".log")
     log = os.fdopen(fd, "w")
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
@@ -173,14 +175,14 @@ class ThreadServer:
     """A uvicorn server running an app object in a thread of this process (for apps built
     in the test, e.g. over a store that is down)."""
 
-    def __init__(self, app: object, port: int | None = None) -> None:
+    def __init__(self, app: object, port: int | None = None, **config: object) -> None:
         import threading
 
         import uvicorn
 
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False))
+        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False, **config))
         self._thread = threading.Thread(target=self._server.run, daemon=True)
         self._thread.start()
         deadline = time.monotonic() + 20

@@ -65,7 +65,7 @@ def test_ensure_token_for_postgres_prints_one_only_when_none_exists(pg_url: str)
     try:
         first = ensure_token(store, "default", pg_url)
         token = first.split()[0]
-        assert store.project_for_token(token) == "default" and "shown once" in first
+        assert store.project_for_token(token) == "default" and "shown this once" in first
         again = ensure_token(store, "default", pg_url)
         assert "has tokens already" in again and "tt_" not in again
         assert store.count_tokens("default") == 1

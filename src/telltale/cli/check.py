@@ -15,7 +15,7 @@ def register(app: typer.Typer) -> None:
         from telltale.spec import check_spec
 
         console = Console(highlight=False, soft_wrap=True)
-        problems = check_spec(spec)
+        problems = sorted(check_spec(spec), key=lambda p: (p.line is None, p.line or 0))  # in line order, unlocated last
         for p in problems:
             console.print(str(p), markup=False)
         if problems:

@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -25,7 +24,9 @@ def register(app: typer.Typer) -> None:
         guard, show what the monitors caught and what the guard served, then serve it."""
         from telltale.demo.story import run_demo
 
-        console = Console(highlight=False, soft_wrap=True)
+        from telltale.cli._common import console as make_console
+
+        console = make_console()
         console.print("[bold]telltale demo[/bold]: a food-delivery ETA model (scikit-learn) behind a guard, "
                       f"{hours:g} hours of simulated orders, four upstream and backend faults.\n")
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console) as bar:

@@ -39,7 +39,9 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print(json.dumps(data, indent=2))
             return
-        _print_table(Console(highlight=False, soft_wrap=True), service, data)
+        from telltale.cli._common import console
+
+        _print_table(console(), service, data)
 
 
 class _Failure(Exception):
@@ -51,8 +53,11 @@ class _Failure(Exception):
 def _from_server(url: str, token: str | None, service: str, since: str, until: str | None, window: float) -> dict[str, Any]:
     import httpx
 
+    from telltale.cli._common import saved_token
+
+    token = token or saved_token()[0]
     if not token:
-        raise _Failure("--server needs --token (or TELLTALE_TOKEN): the token `telltale serve` printed", 2)
+        raise _Failure(f"--server needs --token (or TELLTALE_TOKEN): none given and none saved in {saved_token()[1]}, where `telltale serve` keeps the token it made", 2)
     params: dict[str, Any] = {"since": since, "window": window}
     if until:
         params["until"] = until
@@ -83,9 +88,12 @@ def _from_store(db: str, project: str, service: str, since: str, until: str | No
         t0 = to_epoch(since, now)
     except ValueError as e:
         raise _Failure(str(e), 2) from None
+    from telltale.cli._common import NoStore, require_existing
+
     try:
+        require_existing(db)  # a read: never create an empty database
         store = Store.open(db)
-    except TelltaleError as e:
+    except (NoStore, TelltaleError) as e:
         raise _Failure(str(e)) from None
     try:
         spec = store.get_service(project, service)

@@ -17,14 +17,19 @@ def register(app: typer.Typer) -> None:
         spec: list[Path] = typer.Option([], "--spec", help="A telltale.yaml to register (repeatable)."),
         project: str = typer.Option("default", "--project", help="The project the specs and printed token belong to."),
         max_body_bytes: int = typer.Option(10_000_000, "--max-body-bytes", help="Larger request bodies get 413."),
+        max_in_flight: int = typer.Option(2, "--max-in-flight", help="Writing requests (ingestion, specs) worked on at once; more are shed with 503 and Retry-After."),
+        token_rate: float | None = typer.Option(None, "--token-rate", help="Requests per second a token may make unless it has its own --rate (default: unlimited)."),
+        metrics_token: bool = typer.Option(False, "--metrics-token", help="/metrics needs a read token and shows only its project's services."),
+        max_services: int = typer.Option(100, "--max-services", help="Services one project may register."),
     ) -> None:
-        """Serve the API and the dashboard; prints the db, the URL and a bearer token."""
+        """Serve the API and the dashboard; prints the db, the URL, and a bearer token the first time."""
         from telltale.errors import SpecError, TelltaleError
         from telltale.server.run import run_server
 
         console = Console(highlight=False, soft_wrap=True)
         try:
-            run_server(db=db, host=host, port=port, specs=spec, project=project, max_body_bytes=max_body_bytes, console=console)
+            run_server(db=db, host=host, port=port, specs=spec, project=project, max_body_bytes=max_body_bytes, console=console,
+                       max_in_flight=max_in_flight, token_rate=token_rate, metrics_token=metrics_token, max_services=max_services)
         except SpecError as e:
             for p in e.problems:
                 console.print(str(p), markup=False)

@@ -82,3 +82,64 @@ async def _reply(send: Any, status: int, detail: str) -> None:
         "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), (b"connection", b"close")],
     })
     await send({"type": "http.response.body", "body": body})
+
+
+class _TooSlow(Exception):
+    pass
+
+
+#: A body must arrive within this many seconds in all (a 10 MB batch takes well under
+#: one second on a slow link), with no pause longer than :data:`BODY_IDLE_S` between
+#: chunks. A client that dribbles bytes (slow loris) is answered 408 and disconnected.
+BODY_TIMEOUT_S = 30.0
+BODY_IDLE_S = 10.0
+
+
+class BodyTimeout:
+    """Bound the time spent reading a request body: 408 past the deadline."""
+
+    def __init__(self, app: Any, total_s: float = BODY_TIMEOUT_S, idle_s: float = BODY_IDLE_S) -> None:
+        if total_s <= 0 or idle_s <= 0:
+            raise ValueError(f"body timeouts must be > 0, got total_s={total_s}, idle_s={idle_s}")
+        self.app = app
+        self.total_s = total_s
+        self.idle_s = idle_s
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        deadline: float | None = None
+        done = False
+        started = False
+
+        async def timed_receive() -> Any:
+            nonlocal deadline, done
+            if done:  # past the body: waiting for a disconnect is not reading
+                return await receive()
+            now = loop.time()
+            if deadline is None:
+                deadline = now + self.total_s
+            try:
+                message = await asyncio.wait_for(receive(), min(self.idle_s, max(deadline - now, 0.001)))
+            except asyncio.TimeoutError:
+                raise _TooSlow from None
+            if message["type"] == "http.request" and not message.get("more_body", False):
+                done = True
+            return message
+
+        async def tracking_send(message: Any) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, timed_receive, tracking_send)
+        except _TooSlow:
+            if started:
+                raise
+            await _reply(send, 408, f"the request body did not arrive in time (at most {self.total_s:g} s in all, {self.idle_s:g} s between chunks)")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
 
 
@@ -23,6 +23,7 @@ class ServerMetrics:
         self.ingested = Counter("telltale_records_ingested", "Records newly stored by the ingestion route.", ["service"], registry=r)
         self.duplicates = Counter("telltale_records_duplicate", "Records received again (same id) and not stored twice.", ["service"], registry=r)
         self.malformed = Counter("telltale_records_malformed", "Records refused as malformed, by the field at fault.", ["service", "field"], registry=r)
+        self.shed = Counter("telltale_http_shed", "Requests refused with 503 because the server was at capacity.", registry=r)
         self.violations = Counter("telltale_violations", "Contract violations seen at ingestion, by field and kind.", ["service", "field", "kind"], registry=r)
         named = recorders.items() if isinstance(recorders, Mapping) else ((str(i), rec) for i, rec in enumerate(recorders))
         if recorders:
@@ -61,9 +62,35 @@ class RequestCounter:
             self.metrics.requests.labels(route, scope.get("method", ""), str(status)).inc()
 
 
+class _OnlyServices:
+    """A view of a registry without the samples of services outside ``allowed``."""
+
+    def __init__(self, registry: CollectorRegistry, allowed: set[str]) -> None:
+        self._registry = registry
+        self._allowed = allowed
+
+    def collect(self) -> Any:
+        for family in self._registry.collect():
+            kept = [s for s in family.samples if s.labels.get("service", "") in self._allowed or "service" not in s.labels]
+            family.samples = kept
+            yield family
+
+
 router = APIRouter()
 
 
 @router.get("/metrics", include_in_schema=False)
 def metrics(request: Request) -> Response:
-    return Response(request.app.state.metrics.render(), media_type=CONTENT_TYPE_LATEST)
+    """Every series when the server runs with open metrics (the default, for a scraper on a
+    private network); with ``--metrics-token`` only those of the caller's project (a read
+    or admin token), so no project sees another's service names."""
+    state = request.app.state
+    if not getattr(state, "metrics_token", False):
+        return Response(state.metrics.render(), media_type=CONTENT_TYPE_LATEST)
+    from telltale.server.auth import store_of, token_of
+
+    info = token_of(request)
+    if info.scope not in ("read", "admin"):
+        raise HTTPException(403, f"token {info.id} has scope {info.scope!r}; /metrics needs a read or admin token")
+    names = {s.service for s in store_of(request).list_services(info.project)}
+    return Response(generate_latest(_OnlyServices(state.metrics.registry, names)), media_type=CONTENT_TYPE_LATEST)

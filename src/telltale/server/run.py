@@ -13,6 +13,8 @@ from rich.console import Console
 
 from telltale.errors import SpecError, TelltaleError
 from telltale.server.app import DEFAULT_MAX_BODY_BYTES
+from telltale.server.services import DEFAULT_MAX_SERVICES
+from telltale.server.shed import DEFAULT_MAX_IN_FLIGHT
 from telltale.store import Store
 from telltale.store.engine import safe_url
 
@@ -27,6 +29,11 @@ def run_server(
     project: str = "default",
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     console: Console | None = None,
+    *,
+    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+    token_rate: float | None = None,
+    metrics_token: bool = False,
+    max_services: int = DEFAULT_MAX_SERVICES,
 ) -> None:
     """Serve until interrupted. Raises TelltaleError (SpecError, StoreError) before serving."""
     import uvicorn
@@ -45,8 +52,14 @@ def run_server(
         console.print(f"  token   {token_line}")
         if names:
             console.print(f"  specs   {', '.join(names)}")
-        app = create_app(store, max_body_bytes=max_body_bytes)
-        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+        app = create_app(store, max_body_bytes=max_body_bytes, max_in_flight=max_in_flight, token_rate=token_rate,
+                         metrics_token=metrics_token, max_services=max_services)
+        # Idle connections close after timeout_keep_alive, headers must arrive within
+        # HEADER_TIMEOUT_S (DeadlineH11Protocol) and fit in 64 KB, bodies within BodyTimeout.
+        from telltale.server.protocol import DeadlineH11Protocol
+
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, timeout_keep_alive=5,
+                    h11_max_incomplete_event_size=64 * 1024, backlog=2048, http=DeadlineH11Protocol)
     finally:
         store.close()
 
@@ -69,26 +82,27 @@ def register_spec(store: Store, project: str, path: Path, console: Console) -> s
 
 
 def ensure_token(store: Store, project: str, db: str) -> str:
-    """The line to print about the token: a saved one, a new one, or how to make one.
+    """The line to print about the token: a new one (printed this once), or where it is.
 
-    For a SQLite file the token is kept beside it (``<db>.token``, mode 0600) so that a
-    later start can show it again; only its hash is in the database.
+    For a SQLite file a new token is kept beside it (``<db>.token``, mode 0600) so that the
+    CLI's ``--server`` commands on this machine find it; only its hash is in the
+    database. A later start never prints it again: a token must not land in every log.
     """
     token_file = _token_file(db)
     if token_file is not None and token_file.exists():
         saved = token_file.read_text(encoding="utf-8").strip()
         if store.project_for_token(saved) == project:
-            return f"{saved}   (saved in {token_file})"
-    if token_file is None and store.count_tokens(project) > 0:
+            return f"saved in {token_file} (not shown again; `telltale token list --db ...` lists tokens)"
+    if store.count_tokens(project) > 0:
         return f"project {project!r} has tokens already; make another with `telltale token create --project {project} --db ...`"
-    token = store.create_token(project)
+    token = store.create_token(project, name="telltale serve")
     if token_file is not None:
         fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(token + "\n")
         os.chmod(token_file, 0o600)
-        return f"{token}   (new; saved in {token_file})"
-    return f"{token}   (new; shown once, keep it)"
+        return f"{token}   (new, an admin token: shown this once; saved in {token_file})"
+    return f"{token}   (new, an admin token: shown this once, keep it)"
 
 
 def _token_file(db: str) -> Path | None:
@@ -115,9 +129,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--spec", action="append", default=[])
     ap.add_argument("--project", default="default")
     ap.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES)
+    ap.add_argument("--max-in-flight", type=int, default=DEFAULT_MAX_IN_FLIGHT)
+    ap.add_argument("--token-rate", type=float, default=None)
+    ap.add_argument("--metrics-token", action="store_true")
+    ap.add_argument("--max-services", type=int, default=DEFAULT_MAX_SERVICES)
     a = ap.parse_args(argv)
     try:
-        run_server(db=a.db, host=a.host, port=a.port, specs=a.spec, project=a.project, max_body_bytes=a.max_body_bytes)
+        run_server(db=a.db, host=a.host, port=a.port, specs=a.spec, project=a.project, max_body_bytes=a.max_body_bytes,
+                   max_in_flight=a.max_in_flight, token_rate=a.token_rate, metrics_token=a.metrics_token, max_services=a.max_services)
     except SpecError as e:
         print(e, flush=True)
         return 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,94 @@ from telltale.spec import model as _model
 from telltale.spec.model import ServiceSpec
 
 _Path = tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SpecLimits:
+    """Bounds checked before a spec's tree is built, so no text can cost more than this.
+
+    A real spec is a few kilobytes and a few hundred nodes; the defaults leave a
+    hundredfold room. ``max_nodes`` counts nodes as aliases would expand them, so a
+    "billion laughs" bomb of a few hundred bytes is refused while it is still a graph of
+    a few dozen nodes, never expanded.
+    """
+
+    max_bytes: int = 256_000
+    max_nodes: int = 50_000
+    max_depth: int = 64
+    max_aliases: int = 100
+
+    def __post_init__(self) -> None:
+        for name in ("max_bytes", "max_nodes", "max_depth", "max_aliases"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"SpecLimits.{name} must be >= 1, got {getattr(self, name)}")
+
+
+DEFAULT_LIMITS = SpecLimits()
+
+
+class _LimitExceeded(yaml.YAMLError):
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """A SafeLoader whose composer refuses deep nesting and many aliases as it goes."""
+
+    limits = DEFAULT_LIMITS
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._aliases = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        line = event.start_mark.line + 1 if event.start_mark else None
+        if isinstance(event, yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > self.limits.max_aliases:
+                raise _LimitExceeded(f"uses more than {self.limits.max_aliases} aliases (*name); write the values out", line)
+        self._depth += 1
+        if self._depth > self.limits.max_depth:
+            raise _LimitExceeded(f"nests deeper than {self.limits.max_depth} levels", line)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _expanded_size(root: yaml.Node, limit: int) -> int:
+    """Nodes in the tree as aliases would expand it, counted on the graph (never expanded);
+    raises past ``limit`` or on an alias that contains itself."""
+    sizes: dict[int, int] = {}
+    open_: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in open_:
+            raise _LimitExceeded("has an alias that contains itself", node.start_mark.line + 1)
+        open_.add(key)
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            children: list[yaml.Node] = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        else:
+            children = []
+        for child in children:
+            total += size(child)
+            if total > limit:
+                raise _LimitExceeded(f"expands to more than {limit} nodes (aliases included); a spec needs far fewer", node.start_mark.line + 1)
+        open_.discard(key)
+        sizes[key] = total
+        return total
+
+    return size(root)
 
 
 def load_spec(path: str | Path) -> ServiceSpec:
@@ -28,9 +117,13 @@ def load_spec(path: str | Path) -> ServiceSpec:
     return parse_spec(text, str(path))
 
 
-def parse_spec(text: str, source: str = "telltale.yaml") -> ServiceSpec:
-    """Validate spec text; ``source`` names it in error messages."""
-    data, lines, problems = _compose(text, source)
+def parse_spec(text: str, source: str = "telltale.yaml", *, limits: SpecLimits = DEFAULT_LIMITS) -> ServiceSpec:
+    """Validate spec text; ``source`` names it in error messages.
+
+    Size, nesting and alias expansion are checked against ``limits`` before anything is
+    built, so a hostile text is refused in time proportional to its length.
+    """
+    data, lines, problems = _compose(text, source, limits)
     if problems:
         raise SpecError(problems)
     if not isinstance(data, dict):
@@ -38,7 +131,12 @@ def parse_spec(text: str, source: str = "telltale.yaml") -> ServiceSpec:
     try:
         return ServiceSpec.model_validate(data)
     except ValidationError as e:
-        raise SpecError(_locate(e, data, lines, source)) from None
+        raise SpecError(sorted(_locate(e, data, lines, source), key=_line_order)) from None
+
+
+def _line_order(p: SpecProblem) -> tuple[bool, int]:
+    """Problems in the order of their lines; those without a line last."""
+    return (p.line is None, p.line or 0)
 
 
 def spec_from_dict(data: dict[str, Any], source: str = "<spec>") -> ServiceSpec:
@@ -49,9 +147,16 @@ def spec_from_dict(data: dict[str, Any], source: str = "<spec>") -> ServiceSpec:
         raise SpecError(_locate(e, data, {}, source)) from None
 
 
-def _compose(text: str, source: str) -> tuple[Any, dict[_Path, int], list[SpecProblem]]:
+def _compose(text: str, source: str, limits: SpecLimits = DEFAULT_LIMITS) -> tuple[Any, dict[_Path, int], list[SpecProblem]]:
+    if len(text) > limits.max_bytes:
+        return None, {}, [SpecProblem(source, None, "", f"is {len(text)} characters long; the limit is {limits.max_bytes} (a spec is usually a few thousand)")]
+    loader = type("_Loader", (_BoundedLoader,), {"limits": limits})
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=loader)
+        if root is not None:
+            _expanded_size(root, limits.max_nodes)
+    except _LimitExceeded as e:
+        return None, {}, [SpecProblem(source, e.line, "", f"is refused: it {e.message}")]
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -133,6 +238,8 @@ def _message(e: dict[str, Any], path: _Path) -> str:
         close = difflib.get_close_matches(name, _KNOWN_KEYS, n=1, cutoff=0.75)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         return f"unknown key {name!r}{hint}"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return f"must be a mapping of keys, got {_kind_of(e.get('input'))}"
     msg = str(e["msg"])
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):
@@ -140,6 +247,15 @@ def _message(e: dict[str, Any], path: _Path) -> str:
     if "input" in e and kind not in ("value_error",) and not isinstance(e["input"], (dict, list)):
         msg = f"{msg}, got {e['input']!r}"
     return msg
+
+
+def _kind_of(value: Any) -> str:
+    """A value as a user would name it, for "must be a mapping" messages."""
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    return repr(value)
 
 
 def _dotted(path: _Path) -> str:

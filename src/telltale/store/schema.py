@@ -29,6 +29,12 @@ tokens = sa.Table(
     sa.Column("token_hash", sa.String(64), primary_key=True, comment="sha256 hex of the token; the plaintext is never stored"),
     sa.Column("project", sa.String(64), sa.ForeignKey("tt_projects.name"), nullable=False, index=True),
     sa.Column("created_at", sa.Double, nullable=False),
+    # migration 0004: scopes, names, expiry, revocation and per-token rates
+    sa.Column("scope", sa.String(16), nullable=False, server_default="admin", comment="ingest | read | admin"),
+    sa.Column("name", sa.String(64), nullable=False, server_default="", comment="what the token is for, as its creator said"),
+    sa.Column("expires_at", sa.Double, nullable=True, comment="epoch seconds; null: never"),
+    sa.Column("revoked_at", sa.Double, nullable=True, comment="epoch seconds; null: not revoked"),
+    sa.Column("rate_per_s", sa.Double, nullable=True, comment="requests per second allowed; null: the server's default"),
 )
 
 services = sa.Table(

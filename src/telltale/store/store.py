@@ -7,8 +7,6 @@ transaction on a pooled connection).
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -20,10 +18,11 @@ from sqlalchemy.engine import Connection, Engine
 
 from telltale.clock import SYSTEM_CLOCK, Clock
 from telltale.errors import StoreError
-from telltale.store import _alerts, _records
+from telltale.store import _alerts, _records, _tokens
+from telltale.store._tokens import TokenInfo
 from telltale.store._sql import insert_ignore, upsert
 from telltale.store.engine import first_line, make_engine, migrate, read_tx, safe_url, write_tx
-from telltale.store.schema import controls, projects, references, services, tokens
+from telltale.store.schema import controls, projects, references, services
 from telltale.types import Alert, PredictionRecord
 
 if TYPE_CHECKING:
@@ -31,9 +30,6 @@ if TYPE_CHECKING:
     from telltale.control import ControlState
     from telltale.profile import Profile
     from telltale.spec import ServiceSpec
-
-TOKEN_PREFIX = "tt_"
-
 
 @dataclass(frozen=True, slots=True)
 class WriteResult:
@@ -86,25 +82,41 @@ class Store:
         with write_tx(self._engine) as conn:
             self._ensure_project(conn, project)
 
-    def create_token(self, project: str) -> str:
-        """A new bearer token for ``project``; the plaintext is returned once and only its hash kept."""
+    def create_token(self, project: str, *, scope: str = "admin", name: str = "", expires_at: float | None = None,
+                     rate_per_s: float | None = None) -> str:
+        """A new bearer token for ``project``; the plaintext is returned once and only its hash kept.
+
+        ``scope`` is ``ingest``, ``read`` or ``admin`` (see ``store._tokens.SCOPES``).
+        """
         _check_name("project", project)
-        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         with write_tx(self._engine) as conn:
             self._ensure_project(conn, project)
-            conn.execute(tokens.insert().values(token_hash=_hash(token), project=project, created_at=self._clock.now()))
-        return token
+            return _tokens.insert_token(conn, project, self._clock.now(), scope=scope, name=name,
+                                        expires_at=expires_at, rate_per_s=rate_per_s)
+
+    def token_info(self, token: str | None) -> TokenInfo | None:
+        """What the store knows of ``token`` (active, revoked or expired), or None."""
+        with read_tx(self._engine) as conn:
+            return _tokens.lookup(conn, token)
 
     def project_for_token(self, token: str | None) -> str | None:
-        if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
-            return None
+        """The project of an active token; None for one unknown, revoked or expired."""
+        info = self.token_info(token)
+        return info.project if info is not None and info.state(self._clock.now()) == "active" else None
+
+    def list_tokens(self, project: str | None = None) -> list[TokenInfo]:
         with read_tx(self._engine) as conn:
-            return conn.execute(sa.select(tokens.c.project).where(tokens.c.token_hash == _hash(token))).scalar_one_or_none()
+            return _tokens.list_tokens(conn, project)
+
+    def revoke_token(self, token_id: str, project: str | None = None) -> TokenInfo:
+        """Revoke the token whose id (as ``list_tokens`` shows it) is ``token_id``."""
+        with write_tx(self._engine) as conn:
+            return _tokens.revoke(conn, token_id, self._clock.now(), project)
 
     def count_tokens(self, project: str) -> int:
+        """Active tokens of ``project``."""
         with read_tx(self._engine) as conn:
-            q = sa.select(sa.func.count()).select_from(tokens).where(tokens.c.project == project)
-            return int(conn.execute(q).scalar_one())
+            return _tokens.count_active(conn, project, self._clock.now())
 
     # services ------------------------------------------------------------------------
 
@@ -253,10 +265,6 @@ def _parse_spec(text: str) -> ServiceSpec:
     from telltale.spec import ServiceSpec
 
     return ServiceSpec.model_validate_json(text)
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _check_name(what: str, name: str) -> None:
