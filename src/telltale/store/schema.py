@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from telltale.wire import MAX_ID_LEN as _MAX_ID_LEN
+
 metadata = sa.MetaData()
 
-#: Longest record id accepted (ids are usually UUIDs; 200 leaves room for composite keys).
-MAX_ID_LEN = 200
+#: Longest record id accepted (declared with the record's wire schema).
+MAX_ID_LEN = _MAX_ID_LEN
 
 projects = sa.Table(
     "tt_projects",
