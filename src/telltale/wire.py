@@ -143,7 +143,7 @@ def value_problem(node: Any, path: str, limits: RecordLimits, depth: int = 1, *,
     if isinstance(node, NonFinite):
         return path, f"{node.token} is not a valid JSON number; send null for a missing value"
     if isinstance(node, (dict, list, tuple)):
-        if depth >= limits.max_depth:
+        if depth > limits.max_depth:
             return path, f"nests deeper than {limits.max_depth} levels (max_depth)"
         if len(node) > limits.max_items:
             return path, f"has {len(node)} elements; the most is {limits.max_items} (max_items)"

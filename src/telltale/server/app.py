@@ -14,13 +14,18 @@ from telltale.server import control, dashboard, findings, health, ingest, metric
 from telltale.server.limits import BodyLimit
 from telltale.server.metrics import RequestCounter, ServerMetrics
 from telltale.store import Store
+from telltale.wire import DEFAULT_LIMITS, RecordLimits
 
 #: 10 MB: a batch of about 10,000 typical records; larger batches should be split.
 DEFAULT_MAX_BODY_BYTES = 10_000_000
 
 
-def create_app(store: Store, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, clock: Clock = SYSTEM_CLOCK, recorders: Mapping[str, Any] | Sequence[Any] = ()) -> FastAPI:
+def create_app(store: Store, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, clock: Clock = SYSTEM_CLOCK, recorders: Mapping[str, Any] | Sequence[Any] = (),
+               record_limits: RecordLimits = DEFAULT_LIMITS) -> FastAPI:
     """The telltale server over ``store``.
+
+    ``record_limits`` bounds the values inside an ingested record (string length,
+    nesting, integer digits, ...): a record past one is answered as its own error.
 
     ``recorders`` are in-process recorders (telltale.record), by name or in a list, whose
     queue depth, spill and drops ``/metrics`` exports (label ``recorder``) beside the
@@ -31,6 +36,7 @@ def create_app(store: Store, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, cl
     app = FastAPI(title="telltale", version=telltale.__version__, docs_url="/docs", redoc_url=None)
     app.state.store = store
     app.state.clock = clock
+    app.state.record_limits = record_limits
     app.state.metrics = ServerMetrics(recorders)
     for module in (health, metrics, dashboard, services, ingest, findings, control, reference):
         app.include_router(module.router)

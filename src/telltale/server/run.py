@@ -15,8 +15,11 @@ from telltale.errors import SpecError, TelltaleError
 from telltale.server.app import DEFAULT_MAX_BODY_BYTES
 from telltale.store import Store
 from telltale.store.engine import safe_url
+from telltale.wire import DEFAULT_LIMITS, RecordLimits
 
 DEFAULT_DB = "sqlite:///telltale.db"
+#: ``RecordLimits`` fields offered as server options (``--max-string-len`` ...).
+LIMIT_OPTIONS = ("max_string_len", "max_depth", "max_int_digits", "max_inputs", "max_name_len", "max_items", "max_future_s")
 
 
 def run_server(
@@ -27,6 +30,7 @@ def run_server(
     project: str = "default",
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     console: Console | None = None,
+    record_limits: RecordLimits = DEFAULT_LIMITS,
 ) -> None:
     """Serve until interrupted. Raises TelltaleError (SpecError, StoreError) before serving."""
     import uvicorn
@@ -45,7 +49,7 @@ def run_server(
         console.print(f"  token   {token_line}")
         if names:
             console.print(f"  specs   {', '.join(names)}")
-        app = create_app(store, max_body_bytes=max_body_bytes)
+        app = create_app(store, max_body_bytes=max_body_bytes, record_limits=record_limits)
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
     finally:
         store.close()
@@ -115,9 +119,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--spec", action="append", default=[])
     ap.add_argument("--project", default="default")
     ap.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES)
+    for name in LIMIT_OPTIONS:
+        ap.add_argument(f"--{name.replace('_', '-')}", type=type(getattr(DEFAULT_LIMITS, name)), default=getattr(DEFAULT_LIMITS, name))
     a = ap.parse_args(argv)
     try:
-        run_server(db=a.db, host=a.host, port=a.port, specs=a.spec, project=a.project, max_body_bytes=a.max_body_bytes)
+        limits = RecordLimits(**{name: getattr(a, name) for name in LIMIT_OPTIONS})
+    except ValueError as e:
+        print(f"error: {e}", flush=True)
+        return 2
+    try:
+        run_server(db=a.db, host=a.host, port=a.port, specs=a.spec, project=a.project, max_body_bytes=a.max_body_bytes,
+                   record_limits=limits)
     except SpecError as e:
         print(e, flush=True)
         return 2
