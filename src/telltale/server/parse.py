@@ -142,8 +142,10 @@ def _field(raw: dict[str, Any], name: str, wf: WireField, service: str, now: flo
             return _No(f"is {_short(svc)} but the URL names service {service!r}; post it to {where}")
         return service
     if kind == "time":
-        if v is None:
-            return now if name == "ts" else None
+        if name == "ts" and "ts" not in raw:
+            return now
+        if v is None and name != "ts":
+            return None
         if not _is_number(v):
             if isinstance(v, (BigInt, NonFinite)):
                 return _No(value_problem(v, name, limits)[1])  # type: ignore[index]
