@@ -31,7 +31,8 @@ CONFIDENCE = "__confidence__"
 LATENCY = "__latency_ms__"
 COST = "__cost__"
 SEGMENT = "__segment__"
-RESERVED = frozenset({PREDICTION, TARGET, CONFIDENCE, LATENCY, COST, SEGMENT})
+EVENT_LAG = "__event_lag_s__"  # decision ts minus event_ts: how old the input was (freshness)
+RESERVED = frozenset({PREDICTION, TARGET, CONFIDENCE, LATENCY, COST, SEGMENT, EVENT_LAG})
 
 #: Row-hash distinct counter precision: 16384 registers (0.8% error), because duplicate
 #: share is read as 1 - distinct/n and its noise is the sketch's error.
@@ -111,6 +112,8 @@ class Profile:
         ]
         if any(r.segment is not None for r in recs):
             extras.append((SEGMENT, "category", [r.segment for r in recs]))
+        if any(r.event_ts is not None for r in recs):
+            extras.append((EVENT_LAG, "float", [r.ts - r.event_ts if r.event_ts is not None else None for r in recs]))
         for name, typ, vals in extras:
             fields[name] = _column(typ, split_values(vals, typ)[0], bounds.get(name))
         rows = HLL(ROW_HLL_P)
