@@ -131,8 +131,9 @@ def value_problem(node: Any, path: str, limits: RecordLimits, depth: int = 1, *,
     if isinstance(node, bool) or node is None:
         return None
     if isinstance(node, int):
-        if _digits(node) > limits.max_int_digits:
-            return path, f"is an integer of more than {limits.max_int_digits} digits (max_int_digits); send it as a string"
+        digits = _digits(node)
+        if digits > limits.max_int_digits:
+            return path, f"is an integer of {digits} digits; the most is {limits.max_int_digits} (max_int_digits): send it as a string"
         return None
     if isinstance(node, float):
         if not allow_nonfinite and not math.isfinite(node):
@@ -196,6 +197,6 @@ def _utf8(s: str) -> bool:
 def _digits(n: int) -> int:
     """Decimal digits of ``n``, without ever building its (possibly huge) string."""
     n = -n if n < 0 else n
-    if n.bit_length() < 256:  # up to 77 digits: str() is cheap and exact
+    if n.bit_length() < 14_000:  # up to ~4200 digits: str() is exact, well within Python's limit, and cheap
         return len(str(n))
-    return int(n.bit_length() * 0.30103) + 1  # log10(2); far over any limit, never int->str
+    return int(n.bit_length() * 0.30103) + 1  # log10(2), within one digit: far over any limit anyway

@@ -64,11 +64,13 @@ def _cut(body: bytes, allowed: int, max_depth: int) -> bytes:
     opens = ((a == 91) | (a == 123)) & outside
     closes = ((a == 93) | (a == 125)) & outside
     depth = np.cumsum(opens.astype(np.int32) - closes)
-    starts = np.flatnonzero(opens & (depth == _ENVELOPE + 1))
-    ends = np.flatnonzero(closes & (depth == _ENVELOPE))
-    too_deep = np.flatnonzero(depth > allowed)
     colons = np.flatnonzero((a == 58) & outside)
     quote_at = np.flatnonzero(quotes)
+    lo, hi = _records_span(body, depth, opens, closes, colons, quote_at)
+    starts = np.flatnonzero(opens & (depth == _ENVELOPE + 1))
+    starts = starts[(starts > lo) & (starts < hi)]
+    ends = np.flatnonzero(closes & (depth == _ENVELOPE))
+    too_deep = np.flatnonzero(depth > allowed)
     out: list[bytes] = []
     pos = 0
     i = 0
@@ -89,6 +91,24 @@ def _cut(body: bytes, allowed: int, max_depth: int) -> bytes:
         i = int(np.searchsorted(too_deep, e, side="right"))
     out.append(body[pos:])
     return b"".join(out)
+
+
+def _records_span(body: bytes, depth: np.ndarray, opens: np.ndarray, closes: np.ndarray,
+                  colons: np.ndarray, quote_at: np.ndarray) -> tuple[int, int]:
+    """Byte positions of the ``records`` list's brackets; (-1, -1) when there is none."""
+    for c in colons[depth[colons] == 1]:
+        q = quote_at[quote_at < c]
+        if len(q) < 2 or body[int(q[-2]):int(q[-1]) + 1] != b'"records"':
+            continue
+        after = np.flatnonzero(opens[c:])
+        if not len(after):
+            break
+        lo = int(c + after[0])
+        if body[lo:lo + 1] != b"[" or body[c + 1:lo].strip():
+            break
+        tail = np.flatnonzero(closes[lo:] & (depth[lo:] == 1))
+        return lo, int(lo + tail[0]) if len(tail) else len(body)
+    return -1, -1
 
 
 def _field_of(body: bytes, start: int, p: int, depth: np.ndarray, colons: np.ndarray, quote_at: np.ndarray) -> str | None:
