@@ -371,6 +371,8 @@ class BackgroundRecorder:
         limit = _now() + self._sink_timeout
         while not job.done.wait(_POLL_S):
             self._relieve_pressure()
+            if self._tally is not None:
+                self._tally.update(len(self._q) + self._in_flight)
             if _now() >= min(limit, self._deadline):  # close() may bring the deadline in
                 self._mark_down(f"no answer within {self._sink_timeout:g} s (sink_timeout_s)")
                 return False
