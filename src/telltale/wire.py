@@ -145,7 +145,7 @@ def value_problem(node: Any, path: str, limits: RecordLimits, depth: int = 1, *,
         return path, f"{node.token} is not a valid JSON number; send null for a missing value"
     if isinstance(node, (dict, list, tuple)):
         if depth > limits.max_depth:
-            return path, f"nests deeper than {limits.max_depth} levels (max_depth)"
+            return _outer(path), f"nests deeper than {limits.max_depth} levels (max_depth)"
         if len(node) > limits.max_items:
             return path, f"has {len(node)} elements; the most is {limits.max_items} (max_items)"
         if isinstance(node, dict):
@@ -184,6 +184,12 @@ def ts_problem(ts: float, now: float, limits: RecordLimits) -> str | None:
     ahead = ts - now
     return (f"is {ts:.6g}, {ahead:.3g} s after the receiver's clock; the most is {limits.max_future_s:g} s ahead "
             "(max_future_s): send epoch seconds")
+
+
+def _outer(path: str) -> str:
+    """A deep path cut to its outer part: ``inputs.x[0][0]...`` 900 times says no more than ``inputs.x``."""
+    cut = path.find("[0][0][0]")
+    return path if cut < 0 else path[:cut]
 
 
 def _utf8(s: str) -> bool:

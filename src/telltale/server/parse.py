@@ -23,9 +23,6 @@ from telltale.types import RECORD_FIELDS, PredictionRecord
 from telltale.wire import DEFAULT_LIMITS, BigInt, NonFinite, RecordLimits, WireField, clean_text, ts_problem, value_problem
 
 _FIELDS: dict[str, WireField] = dict(RECORD_FIELDS)
-#: Kept for callers that read the old names: the defaults of ``RecordLimits``.
-MAX_INPUTS = DEFAULT_LIMITS.max_inputs
-MAX_NAME_LEN = DEFAULT_LIMITS.max_name_len
 
 
 @dataclass(frozen=True, slots=True)

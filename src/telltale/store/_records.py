@@ -22,7 +22,15 @@ from telltale.store import _json
 from telltale.store._sql import insert_ignore
 from telltale.store.schema import MAX_ID_LEN, minute_profiles, predictions
 from telltale.types import PredictionRecord
-from telltale.wire import DEFAULT_LIMITS, RecordLimits, clean_text, value_problem
+from telltale.wire import (
+    DEFAULT_LIMITS,
+    MAX_TAG_KEY_LEN,
+    MAX_TAG_VALUE_LEN,
+    MAX_TAGS,
+    RecordLimits,
+    clean_text,
+    value_problem,
+)
 
 if TYPE_CHECKING:
     from telltale.profile import Profile
@@ -109,6 +117,10 @@ def _check_record(r: PredictionRecord, limits: RecordLimits) -> dict[str, Any]:
         raise ValueError(f"record {r.id!r}: service must be a non-empty string of at most 64 characters, got {r.service!r}")
     if not isinstance(r.ts, (int, float)) or not math.isfinite(r.ts) or abs(r.ts) > _MAX_TS:
         raise ValueError(f"record {r.id!r}: ts must be a finite number of epoch seconds, got {r.ts!r}")
+    if len(r.tags) > MAX_TAGS or not all(clean_text(k, MAX_TAG_KEY_LEN) and clean_text(v, MAX_TAG_VALUE_LEN, allow_empty=True)
+                                          for k, v in r.tags.items()):
+        raise ValueError(f"record {r.id!r}: tags must be at most {MAX_TAGS} string pairs, keys up to {MAX_TAG_KEY_LEN} "
+                         f"characters and values up to {MAX_TAG_VALUE_LEN}")
     d = r.to_dict()
     # NaN from an in-process guard is kept as written (the contract counted it as a null)
     problem = value_problem(d, "", limits, 1, allow_nonfinite=True)
