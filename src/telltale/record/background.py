@@ -9,7 +9,14 @@ down every batch goes to the spill, and the writer probes the sink with backoff 
 replaying the oldest spilled batch; when that succeeds it replays the rest, oldest first,
 in between live batches. Without a spill directory the records that cannot be written are
 dropped, and every drop is counted by reason (``RecorderStats.dropped``): a record is
-never lost silently.
+never lost silently. Records the sink refuses for good are never retried: they are
+counted (``rejected``) and kept in the dead-letter file (``record/deadletter.py``). A
+sink that asks for time (``RetryLater`` with a Retry-After) is not probed sooner.
+
+``durable=True`` appends each record to the spill and fsyncs it inside ``submit``; the
+writer then sends it from there, so SIGKILL loses nothing. In the default mode SIGKILL
+loses what is in memory; ``record/tally.py`` lets the next recorder count it.
+``close()`` keeps delivering until its timeout and logs what is left.
 
 Delivery is at least once (a batch that timed out may still land, then be replayed), so
 the sink must store a record id once; the store and the server do.
@@ -51,7 +58,10 @@ class BackgroundRecorder:
     ``sink_timeout_s`` is how long one sink call may take before its batch is spilled.
     A down sink is probed after ``probe_interval_s``, doubling up to
     ``max_probe_interval_s`` while it stays down. ``spill_dir=None`` means no spill:
-    records that cannot be written are dropped and counted.
+    records that cannot be written are dropped and counted. ``durable=True`` (needs a
+    spill) puts every record on disk before ``submit`` returns. ``dead_letter`` is where
+    refused records are kept: ``True`` for ``<spill_dir>/dead-letter.jsonl``, a path, or
+    ``False`` to count them only.
     """
 
     def __init__(
