@@ -122,6 +122,8 @@ def value_problem(node: Any, path: str, limits: RecordLimits, depth: int = 1, *,
 
     Recursion stops at ``limits.max_depth``, so any input costs bounded stack.
     """
+    if _plain(node, limits, allow_nonfinite):
+        return None
     if isinstance(node, str):
         if len(node) > limits.max_string_len:
             return path, f"is a string of {len(node)} characters; the most is {limits.max_string_len} (max_string_len)"
@@ -150,19 +152,38 @@ def value_problem(node: Any, path: str, limits: RecordLimits, depth: int = 1, *,
             return path, f"has {len(node)} elements; the most is {limits.max_items} (max_items)"
         if isinstance(node, dict):
             for k, v in node.items():
-                sub = f"{path}.{k}" if path else str(k)
-                if isinstance(k, str) and (len(k) > limits.max_string_len or (not k.isascii() and not _utf8(k))):
+                if k.__class__ is str and len(k) <= limits.max_string_len and k.isascii():
+                    if _plain(v, limits, allow_nonfinite):
+                        continue  # the common case, without building a path or a frame
+                elif isinstance(k, str) and (len(k) > limits.max_string_len or (not k.isascii() and not _utf8(k))):
                     return path, f"has a key that is over {limits.max_string_len} characters or not valid Unicode"
-                found = value_problem(v, sub, limits, depth + 1, allow_nonfinite=allow_nonfinite)
+                found = value_problem(v, f"{path}.{k}" if path else str(k), limits, depth + 1, allow_nonfinite=allow_nonfinite)
                 if found:
                     return found
         else:
             for i, v in enumerate(node):
+                if _plain(v, limits, allow_nonfinite):
+                    continue
                 found = value_problem(v, f"{path}[{i}]", limits, depth + 1, allow_nonfinite=allow_nonfinite)
                 if found:
                     return found
         return None
     return None  # other Python objects (numpy scalars, dates) are the in-process encoder's business
+
+
+_INT_FAST = 10**19  # any int of magnitude below this has at most 19 digits, within every sane limit
+
+
+def _plain(v: Any, limits: RecordLimits, allow_nonfinite: bool) -> bool:
+    """True for a scalar that certainly passes (checked inline, no recursion)."""
+    c = v.__class__
+    if c is float:
+        return allow_nonfinite or math.isfinite(v)
+    if c is str:
+        return len(v) <= limits.max_string_len and v.isascii()
+    if c is int:
+        return -_INT_FAST < v < _INT_FAST and limits.max_int_digits >= 19
+    return v is None or c is bool
 
 
 def clean_text(v: Any, limit: int, *, allow_empty: bool = False) -> bool:

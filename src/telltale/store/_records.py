@@ -122,10 +122,16 @@ def _check_record(r: PredictionRecord, limits: RecordLimits) -> dict[str, Any]:
         raise ValueError(f"record {r.id!r}: tags must be at most {MAX_TAGS} string pairs, keys up to {MAX_TAG_KEY_LEN} "
                          f"characters and values up to {MAX_TAG_VALUE_LEN}")
     d = r.to_dict()
-    # NaN from an in-process guard is kept as written (the contract counted it as a null)
-    problem = value_problem(d, "", limits, 1, allow_nonfinite=True)
-    if problem is not None:
-        raise ValueError(f"record {r.id!r}: {problem[0]} {problem[1]}")
+    # the free-form parts (inputs, output, reasons, component versions); NaN from an
+    # in-process guard is kept as written (the contract counted it as a null)
+    for name in ("inputs", "output", "reasons", "components", "stages"):
+        problem = value_problem(d[name], name, limits, 2, allow_nonfinite=True)
+        if problem is not None:
+            raise ValueError(f"record {r.id!r}: {problem[0]} {problem[1]}")
+    for name in ("model_version", "segment", "guard", "actor", "source"):
+        v = d[name]
+        if v is not None and not clean_text(v, 200, allow_empty=True):
+            raise ValueError(f"record {r.id!r}: {name} must be a string of at most 200 characters (no NUL, valid Unicode), got {v!r:.60}")
     return d
 
 
