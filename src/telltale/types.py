@@ -8,9 +8,12 @@ dicts for the store and the HTTP API.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import datetime, timezone
+from operator import attrgetter
 from typing import Any, Literal
+
+from telltale.wire import MAX_ID_LEN, MAX_TAG_KEY_LEN, MAX_TAG_VALUE_LEN, MAX_TAGS, WireField, wire
 
 Severity = Literal["critical", "warning"]
 
@@ -72,86 +75,105 @@ class PredictionRecord:
 
     ``ts`` is the decision time in epoch seconds from the injected clock; ``event_ts`` is
     when the input was produced upstream (for freshness), if the caller knows it.
+
+    Each field is declared once, here: its name, type and default, and in its metadata
+    (``telltale.wire.WireField``) how it travels: the kind, the limit, the doc. The JSON
+    form (``to_dict``/``from_dict``), the HTTP parser, the OpenAPI body, the sinks, the
+    spill and the store all derive from these declarations (``RECORD_FIELDS``). The guard
+    builds records positionally: the order is pinned by a test.
     """
 
-    id: str
-    service: str
-    ts: float
-    inputs: dict[str, Any]
-    output: Any = None
-    confidence: float | None = None
-    source: str = "model"
-    model_version: str | None = None
-    components: dict[str, str] = field(default_factory=dict)
-    latency_ms: float | None = None
-    stages: dict[str, float] = field(default_factory=dict)
-    cost: float | None = None
-    violations: list[Violation] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)
-    segment: str | None = None
-    event_ts: float | None = None
-    guard: str | None = None  # the guard that took the call from the model, if one did
-    attempts: int | None = None  # model attempts made (retries included); None when the model was not called
-    input_tokens: int | None = None  # LLM usage, when the model reports it
-    output_tokens: int | None = None
-    cached_tokens: int | None = None
-    actor: str | None = None  # who acted on the decision (a user or team key), if known
-    tags: dict[str, str] = field(default_factory=dict)  # a few bounded labels chosen by the caller
+    id: str = field(metadata=wire("id", "unique per service: a record sent twice is stored once", max_len=MAX_ID_LEN))
+    service: str = field(metadata=wire("text", "the service; over HTTP the URL names it", max_len=64))
+    ts: float = field(metadata=wire("time", "decision time, epoch seconds; default over HTTP: when the server received it"))
+    inputs: dict[str, Any] = field(metadata=wire("inputs", "the model's input fields, by name"))
+    output: Any = field(default=None, metadata=wire("json", "what was served (any JSON value)"))
+    confidence: float | None = field(default=None, metadata=wire("number", "the model's confidence, when it gave one"))
+    source: str = field(default="model", metadata=wire("text", "what served: model, canary, rules, default, abstain, review, shadow", max_len=32))
+    model_version: str | None = field(default=None, metadata=wire("text", "the model's version", max_len=128))
+    components: dict[str, str] = field(default_factory=dict, metadata=wire(
+        "text_map", "versions of the components around the model (prompt, retrieval...)", max_len=128, key_len=64, max_items=64))
+    latency_ms: float | None = field(default=None, metadata=wire("number", "total time of the call, milliseconds"))
+    stages: dict[str, float] = field(default_factory=dict, metadata=wire(
+        "number_map", "time per stage, milliseconds", key_len=64, max_items=64))
+    cost: float | None = field(default=None, metadata=wire("number", "cost of the call in the spec's currency"))
+    violations: list[Violation] = field(default_factory=list, metadata=wire(
+        "violations", "contract violations (the server recomputes them from its spec)", computed=True))
+    reasons: list[str] = field(default_factory=list, metadata=wire("text_list", "why it was served as it was, in words", max_items=256))
+    segment: str | None = field(default=None, metadata=wire("text", "the segment the record belongs to", max_len=200))
+    event_ts: float | None = field(default=None, metadata=wire("time", "when the input was produced upstream, epoch seconds (freshness)"))
+    guard: str | None = field(default=None, metadata=wire("text", "the guard that took the call from the model, if one did", max_len=64))
+    attempts: int | None = field(default=None, metadata=wire("count", "model attempts made, retries included; null when the model was not called"))
+    input_tokens: int | None = field(default=None, metadata=wire("count", "LLM input tokens, when the model reports usage"))
+    output_tokens: int | None = field(default=None, metadata=wire("count", "LLM output tokens"))
+    cached_tokens: int | None = field(default=None, metadata=wire("count", "LLM input tokens served from a cache"))
+    actor: str | None = field(default=None, metadata=wire("text", "who acted on the decision: a user or team key", max_len=128))
+    tags: dict[str, str] = field(default_factory=dict, metadata=wire(
+        "text_map", f"a few labels chosen by the caller: at most {MAX_TAGS}, keys up to {MAX_TAG_KEY_LEN} "
+        f"characters, values up to {MAX_TAG_VALUE_LEN}", max_len=MAX_TAG_VALUE_LEN, key_len=MAX_TAG_KEY_LEN, max_items=MAX_TAGS))
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "service": self.service,
-            "ts": self.ts,
-            "inputs": self.inputs,
-            "output": self.output,
-            "confidence": self.confidence,
-            "source": self.source,
-            "model_version": self.model_version,
-            "components": self.components,
-            "latency_ms": self.latency_ms,
-            "stages": self.stages,
-            "cost": self.cost,
-            "violations": [v.to_dict() for v in self.violations],
-            "reasons": self.reasons,
-            "segment": self.segment,
-            "event_ts": self.event_ts,
-            "guard": self.guard,
-            "attempts": self.attempts,
-            "input_tokens": self.input_tokens,
-            "output_tokens": self.output_tokens,
-            "cached_tokens": self.cached_tokens,
-            "actor": self.actor,
-            "tags": self.tags,
-        }
+        """The JSON form: every field by name; violations as dicts."""
+        d = dict(zip(_NAMES, _get_all(self)))
+        if self.violations:
+            d["violations"] = [v.to_dict() for v in self.violations]
+        else:
+            d["violations"] = []
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> PredictionRecord:
-        return cls(
-            id=d["id"],
-            service=d["service"],
-            ts=float(d["ts"]),
-            inputs=dict(d.get("inputs") or {}),
-            output=d.get("output"),
-            confidence=d.get("confidence"),
-            source=d.get("source") or "model",
-            model_version=d.get("model_version"),
-            components=dict(d.get("components") or {}),
-            latency_ms=d.get("latency_ms"),
-            stages=dict(d.get("stages") or {}),
-            cost=d.get("cost"),
-            violations=[Violation.from_dict(v) for v in d.get("violations") or []],
-            reasons=list(d.get("reasons") or []),
-            segment=d.get("segment"),
-            event_ts=d.get("event_ts"),
-            guard=d.get("guard"),
-            attempts=d.get("attempts"),
-            input_tokens=d.get("input_tokens"),
-            output_tokens=d.get("output_tokens"),
-            cached_tokens=d.get("cached_tokens"),
-            actor=d.get("actor"),
-            tags=dict(d.get("tags") or {}),
-        )
+        """The record back from ``to_dict``'s form (missing optional fields take their defaults)."""
+        return cls(*[conv(d.get(name)) for name, conv in _FROM])
+
+
+def _wire_fields(cls: type) -> tuple[tuple[str, WireField], ...]:
+    return tuple((f.name, f.metadata["wire"]) for f in fields(cls))
+
+
+#: (name, WireField) of every record field, in declaration order: the one wire schema.
+RECORD_FIELDS: tuple[tuple[str, WireField], ...] = _wire_fields(PredictionRecord)
+_NAMES = tuple(name for name, _ in RECORD_FIELDS)
+_get_all = attrgetter(*_NAMES)
+
+
+def _required(name: str) -> Any:
+    def conv(v: Any) -> Any:
+        if v is None:
+            raise KeyError(name)
+        return v
+    return conv
+
+
+def _float_or_none(v: Any) -> float | None:
+    return None if v is None else float(v)
+
+
+def _converter(name: str, wf: WireField, default: Any) -> Any:
+    """How ``from_dict`` reads one field back, by its wire kind."""
+    kind = wf.kind
+    if kind == "id" or name == "service":
+        return _required(name)
+    if name == "ts":
+        req = _required(name)
+        return lambda v: float(req(v))
+    if kind in ("number", "time"):
+        return _float_or_none
+    if kind in ("inputs", "text_map", "number_map"):
+        return lambda v: dict(v) if v else {}
+    if kind == "text_list":
+        return lambda v: list(v) if v else []
+    if kind == "violations":
+        return lambda v: [Violation.from_dict(x) for x in v] if v else []
+    if default is not None:
+        return lambda v: default if v is None else v
+    return lambda v: v
+
+
+_FROM = tuple(
+    (f.name, _converter(f.name, f.metadata["wire"], f.default if f.default is not MISSING else None))
+    for f in fields(PredictionRecord)
+)
 
 
 @dataclass(slots=True)

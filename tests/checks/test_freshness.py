@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from telltale.checks import freshness, run_checks
 from telltale.profile import Profile
@@ -40,3 +41,26 @@ def test_no_window_or_no_limit_means_no_check():
     no_limit = parse_spec("service: s\nowner: me\ninputs:\n  order_ts: {type: timestamp}\n")
     assert freshness.check(no_limit, stale, None, WINDOW) == []
     assert "freshness" in {f.kind for f in run_checks(SPEC, stale, None, WINDOW)}
+
+
+def _records_profile(spec, ages: list[float | None]):
+    from telltale.types import PredictionRecord
+
+    return Profile.from_records(spec, [
+        PredictionRecord(f"r{i}", "s", T, {"x": 1.0}, event_ts=None if a is None else T - a) for i, a in enumerate(ages)])
+
+
+def test_event_ts_older_than_guard_max_staleness_s_is_a_freshness_finding() -> None:
+    spec = parse_spec("service: s\nowner: me\ninputs:\n  x: {type: float}\nguard: {max_staleness_s: 60}\n")
+    # 12 of 200 records (6%) are over a minute old at decision time; 20 carry no event_ts
+    ages = [5.0] * 168 + [600.0] * 12 + [None] * 20
+    (f,) = freshness.check(spec, _records_profile(spec, ages), None, None)  # needs no window: each record has its own age
+    assert (f.kind, f.feature, f.severity, f.statistic, f.threshold) == ("freshness", "event_ts", "critical", "stale_share", 0.05)
+    assert f.value == pytest.approx(12 / 180)
+    assert f.message.startswith("event_ts is older than its 60 s limit (guard.max_staleness_s) in 6.7% of 180 records")
+    few = [5.0] * 195 + [600.0] * 5
+    (w,) = freshness.check(spec, _records_profile(spec, few), None, WINDOW)
+    assert (w.severity, w.value) == ("warning", pytest.approx(5 / 200))
+    assert freshness.check(spec, _records_profile(spec, [5.0] * 200), None, WINDOW) == []
+    no_limit = parse_spec("service: s\nowner: me\ninputs:\n  x: {type: float}\n")
+    assert freshness.check(no_limit, _records_profile(no_limit, ages), None, WINDOW) == []

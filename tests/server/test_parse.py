@@ -36,7 +36,7 @@ def parsed(text: str, index: int = 0) -> object:
         ('{"id": "a", "inputs": {}, "stages": {"retrieval": "fast"}}', "stages", "stage name to milliseconds"),
         ('{"id": "a", "inputs": {}, "reasons": "because"}', "reasons", "must be a list of strings"),
         ('[1, 2]', None, "a record must be a JSON object, got a list"),
-        ('{"id": "a\\u0000b", "inputs": {}}', "id", "(no NUL)"),
+        ('{"id": "a\\u0000b", "inputs": {}}', "id", "no NUL"),
         ('{"id": "\\ud800", "inputs": {}}', "id", "must be a non-empty string"),
         ('{"id": "a", "inputs": {"": 1}}', "inputs", "field name string '' is empty"),
         ('{"id": "a", "inputs": {' + ", ".join(f'"f{i}": 1' for i in range(1001)) + '}}', "inputs", "has 1001 fields; the most is 1000"),

@@ -48,8 +48,8 @@ def test_open_migrates_once_and_reopens(db_url: str) -> None:
     s = Store.open(db_url)  # a second open finds the schema at head and changes nothing
     try:
         with s._engine.connect() as conn:
-            at = set(conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars())
-        assert at == _heads() and "0004" in at  # every branch off 0001 at its head, once
+            versions = set(conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars())
+        assert {"0002", "0004"} <= versions and versions == _heads()  # every head once, whatever branches were merged
     finally:
         s.close()
 
@@ -57,14 +57,11 @@ def test_open_migrates_once_and_reopens(db_url: str) -> None:
 def _heads() -> set[str]:
     from pathlib import Path
 
-    from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    import telltale.store.engine as engine
+    import telltale.store
 
-    cfg = Config()
-    cfg.set_main_option("script_location", str(Path(engine.__file__).with_name("migrations")))
-    return set(ScriptDirectory.from_config(cfg).get_heads())
+    return set(ScriptDirectory(str(Path(telltale.store.__file__).with_name("migrations"))).get_heads())
 
 
 def test_unreachable_database_is_a_store_error() -> None:

@@ -23,7 +23,7 @@ class AsyncSteps(Steps):
         ctx = self._enter(t0)
         reasons: list[str] = []
         violations = self._check(record)
-        route, source = self._admit(record, violations, key, primary, reasons, ctx, t0)
+        route, source = self._admit(record, violations, key, primary, reasons, ctx, t0, event_ts)
         raw, err, attempts, timed_out, fut = None, None, 0, False, None
         bh = self.bulkhead
         if route is not None and bh is not None and not await bh.aacquire():

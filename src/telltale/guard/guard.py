@@ -41,6 +41,7 @@ from telltale.guard.output import OutputGates
 from telltale.guard.polling import ControlPoller
 from telltale.guard.retry import RetryPolicy
 from telltale.guard.stage import CURRENT, FINISHED, CallContext, Stage
+from telltale.guard.staleness import StalenessGate
 from telltale.guard.stats import Counters, GuardStats
 from telltale.guard.steps import _NO_VERSION, MODEL_SOURCES, _release
 from telltale.guard.versions import CanaryRouter, ShadowRunner, Version, as_version
@@ -119,6 +120,7 @@ class Guard(AsyncSteps):
         self._ood = OODScorer(spec, reference) if wants_ood else None
         self._ood_max = spec.output.ood_max if spec.output.ood_max is not None else DEFAULT_OOD_MAX
         self._ood_blocks = spec.output.ood_max is not None
+        self._stale = StalenessGate.for_spec(spec)
         self._chain = FallbackChain(spec, fallback, on_review)
         self._cost = CostModel(spec.cost)
         self._costed = self._cost.enabled
@@ -143,8 +145,9 @@ class Guard(AsyncSteps):
             control = control_source_for(control, project=project, token=token)
         self._poller = ControlPoller(control, spec.service, g.control_poll_s, clock) if control is not None else None
         # nothing for admission to weigh but the contract and the breaker: no control mode,
-        # no out-of-distribution score, no canary, no deadline
-        self._plain_admit = self._poller is None and self._ood is None and self._router is None and self._budget_s is None
+        # no out-of-distribution score, no canary, no deadline, no staleness limit
+        self._plain_admit = (self._poller is None and self._ood is None and self._router is None and self._budget_s is None
+                             and self._stale is None)
         # nothing for finishing to add but the record and the decision: no cost, segment, shadow
         self._plain_finish = not self._costed and self._segment is None and self._shadow is None
 
@@ -266,7 +269,7 @@ class Guard(AsyncSteps):
         if self._plain_admit and not violations and primary is not None and (breaker is None or breaker.state is CLOSED):
             route, source = primary, "model"  # what _admit decides here (a closed breaker's allow() is True)
         else:
-            route, source = self._admit(record, violations, key, primary, reasons, ctx, t0)
+            route, source = self._admit(record, violations, key, primary, reasons, ctx, t0, event_ts)
         raw, err, attempts, timed_out, fut = None, None, 0, False, None
         bh = self.bulkhead
         if route is not None and bh is not None and not bh.acquire():

@@ -109,7 +109,7 @@ class Steps:
         return ctx
 
     def _admit(self, record: Mapping[str, Any], violations: list, key: Any, primary: Version | None,
-               reasons: list[str], ctx: CallContext, t0: float) -> tuple[Version | None, str]:
+               reasons: list[str], ctx: CallContext, t0: float, event_ts: float | None = None) -> tuple[Version | None, str]:
         """Decide whether this call goes to a model, and which. (None, why) means fallback."""
         if violations:
             blocking = [v for v in violations if v.required]
@@ -117,6 +117,13 @@ class Steps:
                 reasons.extend(f"input {v.field} {v.message}" for v in blocking)
                 self.counters.add("blocked_by_contract")
                 ctx.guard = "contract"
+                return None, "fallback"
+        if self._stale is not None:
+            why = self._stale.check(record, event_ts, self._wall())
+            if why is not None:
+                reasons.append(why)
+                self.counters.trigger("stale")
+                ctx.guard = "stale"
                 return None, "fallback"
         route = primary
         source = "model"

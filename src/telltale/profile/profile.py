@@ -35,7 +35,9 @@ INPUT_TOKENS = "__input_tokens__"
 OUTPUT_TOKENS = "__output_tokens__"
 CACHED_TOKENS = "__cached_tokens__"
 ATTEMPTS = "__attempts__"
-RESERVED = frozenset({PREDICTION, TARGET, CONFIDENCE, LATENCY, COST, SEGMENT, INPUT_TOKENS, OUTPUT_TOKENS, CACHED_TOKENS, ATTEMPTS})
+EVENT_LAG = "__event_lag_s__"  # decision ts minus event_ts: how old the input was (freshness)
+RESERVED = frozenset({PREDICTION, TARGET, CONFIDENCE, LATENCY, COST, SEGMENT, INPUT_TOKENS, OUTPUT_TOKENS, CACHED_TOKENS, ATTEMPTS,
+                      EVENT_LAG})
 #: Per-stage latency columns are ``__stage_ms__:<stage>`` (one per stage name seen).
 STAGE_PREFIX = "__stage_ms__:"
 
@@ -148,6 +150,8 @@ class Profile:
             vals = [getattr(r, attr) for r in recs]
             if any(v is not None for v in vals):
                 extras.append((col, "int", vals))
+        if any(r.event_ts is not None for r in recs):
+            extras.append((EVENT_LAG, "float", [r.ts - r.event_ts if r.event_ts is not None else None for r in recs]))
         for name, typ, vals in extras:
             fields[name] = _column(typ, split_values(vals, typ)[0], bounds.get(name))
         rows = HLL(ROW_HLL_P)

@@ -3,7 +3,9 @@
 ``submit`` never blocks and never raises; a background writer batches records to a
 ``Sink`` (the store, or a telltale server over HTTP), spills them to local disk while the
 sink is down, and replays them when it comes back. Every record is written, spilled or
-dropped with a counted reason; ``register_metrics`` exports those counts to Prometheus.
+dropped with a counted reason; a record the destination refuses is never retried but
+kept in a dead-letter file; ``durable=True`` puts each record on disk before ``submit``
+returns. ``register_metrics`` exports those counts to Prometheus.
 
 >>> from telltale.record import BackgroundRecorder, MemorySink
 >>> from telltale.types import PredictionRecord
@@ -16,7 +18,7 @@ dropped with a counted reason; ``register_metrics`` exports those counts to Prom
 """
 
 from telltale.record.background import BackgroundRecorder
-from telltale.record.base import DROP_REASONS, Recorder, RecorderStats, Rejection, Sink, SinkResult
+from telltale.record.base import DROP_REASONS, Recorder, RecorderStats, Rejection, RetryLater, Sink, SinkResult
 from telltale.record.factory import AUTO, default_spill_dir, recorder_for
 from telltale.record.memory import MemoryRecorder, MemorySink
 from telltale.record.metrics import RecorderCollector, register_metrics
@@ -25,6 +27,6 @@ from telltale.record.spill import SpillLog
 
 __all__ = [
     "AUTO", "DROP_REASONS", "BackgroundRecorder", "HttpSink", "MemoryRecorder", "MemorySink",
-    "Recorder", "RecorderCollector", "RecorderStats", "Rejection", "Sink", "SinkResult", "SpillLog",
+    "Recorder", "RecorderCollector", "RecorderStats", "Rejection", "RetryLater", "Sink", "SinkResult", "SpillLog",
     "StoreSink", "default_spill_dir", "recorder_for", "register_metrics",
 ]

@@ -9,7 +9,14 @@ down every batch goes to the spill, and the writer probes the sink with backoff 
 replaying the oldest spilled batch; when that succeeds it replays the rest, oldest first,
 in between live batches. Without a spill directory the records that cannot be written are
 dropped, and every drop is counted by reason (``RecorderStats.dropped``): a record is
-never lost silently.
+never lost silently. Records the sink refuses for good are never retried: they are
+counted (``rejected``) and kept in the dead-letter file (``record/deadletter.py``). A
+sink that asks for time (``RetryLater`` with a Retry-After) is not probed sooner.
+
+``durable=True`` appends each record to the spill and fsyncs it inside ``submit``; the
+writer then sends it from there, so SIGKILL loses nothing. In the default mode SIGKILL
+loses what is in memory; ``record/tally.py`` lets the next recorder count it.
+``close()`` keeps delivering until its timeout and logs what is left.
 
 Delivery is at least once (a batch that timed out may still land, then be replayed), so
 the sink must store a record id once; the store and the server do.
@@ -31,8 +38,10 @@ from pathlib import Path
 
 from telltale.clock import SYSTEM_CLOCK, Clock
 from telltale.record._caller import SinkCaller, register_atexit, register_fork_handler
-from telltale.record.base import RecorderStats, Sink
+from telltale.record.base import RecorderStats, RetryLater, Sink
+from telltale.record.deadletter import DeadLetter
 from telltale.record.spill import SegmentReader, SpillFull, SpillLog, encode
+from telltale.record.tally import HeldTally, collect_dead
 from telltale.types import PredictionRecord
 
 log = logging.getLogger("telltale.record")
@@ -49,7 +58,10 @@ class BackgroundRecorder:
     ``sink_timeout_s`` is how long one sink call may take before its batch is spilled.
     A down sink is probed after ``probe_interval_s``, doubling up to
     ``max_probe_interval_s`` while it stays down. ``spill_dir=None`` means no spill:
-    records that cannot be written are dropped and counted.
+    records that cannot be written are dropped and counted. ``durable=True`` (needs a
+    spill) puts every record on disk before ``submit`` returns. ``dead_letter`` is where
+    refused records are kept: ``True`` for ``<spill_dir>/dead-letter.jsonl``, a path, or
+    ``False`` to count them only.
     """
 
     def __init__(
@@ -66,6 +78,8 @@ class BackgroundRecorder:
         max_spill_bytes: int = 1 << 30,
         max_segment_bytes: int = 16 << 20,
         close_timeout_s: float = 5.0,
+        durable: bool = False,
+        dead_letter: str | os.PathLike[str] | bool = True,
         clock: Clock = SYSTEM_CLOCK,
         name: str = "telltale-recorder",
     ) -> None:
@@ -79,6 +93,13 @@ class BackgroundRecorder:
                 raise ValueError(f"BackgroundRecorder {pname} must be > 0 seconds, got {f!r}")
         if batch_size > max_queue:
             raise ValueError(f"BackgroundRecorder batch_size ({batch_size}) must not exceed max_queue ({max_queue})")
+        if durable and spill_dir is None:
+            raise ValueError("BackgroundRecorder durable=True writes every record to spill_dir before submit returns: give a spill_dir")
+        self._durable = durable
+        if dead_letter is True:
+            dead_letter = Path(spill_dir) / "dead-letter.jsonl" if spill_dir is not None else False
+        self._dead = DeadLetter(dead_letter) if dead_letter else None
+        self._clock = clock
         self._sink = sink
         self._max_queue = max_queue
         self._batch_size = batch_size
@@ -93,6 +114,8 @@ class BackgroundRecorder:
         self._name = name
         self._open = True
         self._start()
+        if self.spill_dir is not None:
+            log.info("telltale: recorder %s spills to %s%s", name, self.spill_dir, " (durable: every record before submit returns)" if durable else "")
         self._atexit = register_atexit(self)
         register_fork_handler(self)
 
@@ -121,6 +144,16 @@ class BackgroundRecorder:
         # set by submit when it wakes the writer, reset by the writer before it looks at
         # the queue: a plain bool, so a busy caller does not call Event.is_set every time
         self._woken = False
+        self._dlock = threading.Lock()  # durable mode: submitters and the writer share the spill
+        self._durable_n = 0
+        self._in_flight = 0
+        self._lost_dead = 0
+        self._tally = HeldTally(Path(spill_dir)) if spill_dir is not None else None
+        if spill_dir is not None:
+            self._lost_dead = collect_dead(Path(spill_dir))
+            if self._lost_dead:
+                self._dropped["killed"] = self._lost_dead
+                self._replay_dropped += self._lost_dead  # counted as queued by the dead process, not this one
         self._caller = SinkCaller(self._sink, self._name)
         self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
         self._thread.start()
@@ -151,7 +184,17 @@ class BackgroundRecorder:
     # -- the hot path ------------------------------------------------------------------
 
     def submit(self, record: PredictionRecord) -> None:
-        """Queue one record for writing; never blocks on I/O, never raises."""
+        """Queue one record for writing; never blocks on I/O, never raises.
+
+        In durable mode the record is appended to the spill and fsync'd before this
+        returns (it costs a disk flush; see bench/README.md), then sent from there.
+        """
+        if self._durable and self._open:
+            try:
+                if self._journal(record):
+                    return
+            except Exception:  # noqa: BLE001 (submit never raises; the queue takes it)
+                pass
         q = self._q
         if self._open and len(q) < self._max_queue:
             q.append(record)
@@ -163,6 +206,20 @@ class BackgroundRecorder:
             self._drop("queue_full" if self._open else "closed", 1)
         except Exception:  # noqa: BLE001 (submit never raises)
             pass
+
+    def _journal(self, record: PredictionRecord) -> bool:
+        """Durable mode: the record on disk (fsync'd) before return; False if that failed."""
+        data, lines, bad = encode([record])
+        if bad or self._spill is None:
+            return False
+        with self._dlock:
+            try:
+                self._spill.append(data, lines)
+            except OSError as e:
+                log.error("telltale: durable recording to %s failed (%s); this record goes through the memory queue", self.spill_dir, e)
+                return False
+            self._durable_n += 1
+        return True  # the writer sends it from the spill at its next loop (flush_interval_s)
 
     # -- caller-side control -------------------------------------------------------------
 
@@ -214,9 +271,9 @@ class BackgroundRecorder:
         depth = len(self._q)
         submit_drops = dropped.get("queue_full", 0) + dropped.get("closed", 0)
         return RecorderStats(
-            queued=self._taken + depth + submit_drops,
+            queued=self._taken + depth + submit_drops + self._durable_n,
             written=self._written,
-            spilled=self._spilled,
+            spilled=self._spilled + self._durable_n,
             replayed=self._replayed,
             dropped=dropped,
             replay_dropped=self._replay_dropped,
@@ -224,6 +281,10 @@ class BackgroundRecorder:
             spill_pending=self._spill.pending if self._spill else 0,
             spill_bytes=self._spill.bytes if self._spill else 0,
             sink_up=self._sink_up,
+            dead_lettered=self._dead.written if self._dead is not None else 0,
+            dead_letter_path=str(self._dead.path) if self._dead is not None else None,
+            spill_dir=str(self.spill_dir) if self.spill_dir is not None else None,
+            lost_by_dead_process=self._lost_dead,
         )
 
     # -- the writer thread -----------------------------------------------------------------
@@ -241,6 +302,8 @@ class BackgroundRecorder:
                 req = self._flush_req
                 self._drain(len(self._q))
                 self._recover()
+                if self._tally is not None:
+                    self._tally.update(len(self._q) + self._in_flight)
                 if req != self._flush_done:
                     with self._cv:
                         self._flush_done = req
@@ -250,19 +313,40 @@ class BackgroundRecorder:
                 time.sleep(0.05)
 
     def _final(self) -> None:
-        """On close: write what is queued while time remains, spill the rest."""
+        """On close: deliver what is queued and spilled while time remains, spill the rest,
+        and say what is left."""
         try:
-            self._drain(len(self._q))
+            while True:
+                self._drain(len(self._q))
+                self._recover(final=True)
+                pending = self._spill.pending if self._spill is not None else 0
+                if (not self._q and not pending) or _now() >= self._deadline:
+                    break
+                time.sleep(max(0.0, min(0.05, self._deadline - _now(), self._next_probe - _now() if not self._sink_up else 0.05)))
             self._drain(len(self._q))  # records that slipped in while the flag was set
-            if self._reader is not None:
-                self._reader.close()
-                self._reader = None
-            if self._spill is not None:
-                self._spill.close()
+            with self._dlock:
+                if self._reader is not None:
+                    self._reader.close()
+                    self._reader = None
+                if self._spill is not None:
+                    self._spill.close()
+            if self._tally is not None:
+                self._tally.close()
+            self._say_what_is_left()
         finally:
             with self._cv:
                 self._flush_done = self._flush_req
                 self._cv.notify_all()
+
+    def _say_what_is_left(self) -> None:
+        s = self.stats
+        dropped = {k: v for k, v in s.dropped.items() if k != "killed"}
+        if s.spill_pending:
+            log.warning("telltale: recorder closed with %d records not delivered, kept in the spill at %s: the next recorder "
+                        "on that directory sends them%s", s.spill_pending, self.spill_dir,
+                        f"; dropped so far: {dropped}" if dropped else "")
+        elif dropped:
+            log.warning("telltale: recorder closed; every record was delivered except those dropped: %s", dropped)
 
     def _take(self, n: int) -> list[PredictionRecord]:
         q = self._q
@@ -276,6 +360,7 @@ class BackgroundRecorder:
             if not batch:
                 return
             n -= len(batch)
+            self._in_flight = len(batch)
             try:
                 sent = self._send_allowed() and self._send(batch, replay=False)
             except Exception:  # noqa: BLE001 (a batch in hand is never lost uncounted)
@@ -283,6 +368,7 @@ class BackgroundRecorder:
                 sent = False
             if not sent:
                 self._spill_batch(batch, "no_spill")
+            self._in_flight = 0
 
     def _send_allowed(self) -> bool:
         if self._caller.busy or _now() >= self._deadline:
@@ -295,19 +381,24 @@ class BackgroundRecorder:
         limit = _now() + self._sink_timeout
         while not job.done.wait(_POLL_S):
             self._relieve_pressure()
+            if self._tally is not None:
+                self._tally.update(len(self._q) + self._in_flight)
             if _now() >= min(limit, self._deadline):  # close() may bring the deadline in
                 self._mark_down(f"no answer within {self._sink_timeout:g} s (sink_timeout_s)")
                 return False
         if job.error is not None:
-            self._mark_down(f"{type(job.error).__name__}: {job.error}")
+            wait = job.error.retry_after_s if isinstance(job.error, RetryLater) else None
+            self._mark_down(f"{type(job.error).__name__}: {job.error}", wait)
             return False
         refused = job.result.rejected if job.result is not None else []
         rejected = len(refused)
         if rejected:
             self._drop("rejected", rejected)
+            kept = self._dead.add(records, refused, self._clock.now()) if self._dead is not None else 0
             rj = refused[0]
-            log.warning("telltale: the destination refused %d of %d records (dropped as rejected); first: record %s, field %s: %s",
-                        rejected, len(records), rj.record_id, rj.field, rj.reason)
+            where = f"; kept in {self._dead.path}" if kept else ""
+            log.warning("telltale: the destination refused %d of %d records (never retried, dropped as rejected%s); "
+                        "first: record %s, field %s: %s", rejected, len(records), where, rj.record_id, rj.field, rj.reason)
         if replay:
             self._replayed += len(records) - rejected
             self._replay_dropped += rejected
@@ -319,20 +410,24 @@ class BackgroundRecorder:
         self._backoff = self._probe_min
         return True
 
-    def _mark_down(self, why: str) -> None:
+    def _mark_down(self, why: str, retry_after_s: float | None = None) -> None:
+        """The sink is down: probe again after the backoff (never sooner than Retry-After)."""
         if self._sink_up:
-            log.warning("telltale: sink write failed (%s); spilling records and retrying in %.2g s", why, self._backoff)
+            where = f"spilling records to {self.spill_dir}" if self.spill_dir is not None else "no spill_dir: records are dropped (no_spill)"
+            log.warning("telltale: sink write failed (%s); %s and retrying in %.2g s", why, where,
+                        max(self._backoff, retry_after_s or 0.0))
         else:
             self._backoff = min(self._probe_max, self._backoff * 2)
         self._sink_up = False
-        self._next_probe = _now() + self._backoff * random.uniform(0.8, 1.2)
+        self._next_probe = _now() + max(self._backoff * random.uniform(0.8, 1.2), retry_after_s or 0.0)
 
     def _spill_batch(self, batch: list[PredictionRecord], reason_without_spill: str) -> None:
         if self._spill is None:
             self._drop(reason_without_spill, len(batch))
             return
         try:
-            self._append(batch)
+            with self._dlock:
+                self._append(batch)
         except Exception:  # noqa: BLE001 (every record is counted, whatever went wrong)
             log.exception("telltale: spilling %d records failed unexpectedly; dropped (spill_error)", len(batch))
             self._drop("spill_error", len(batch))
@@ -371,38 +466,48 @@ class BackgroundRecorder:
 
     # -- replay --------------------------------------------------------------------------
 
-    def _recover(self) -> None:
-        """Replay spilled batches while the sink answers and the queue is quiet."""
+    def _recover(self, final: bool = False) -> None:
+        """Replay spilled batches while the sink answers and the queue is quiet.
+
+        Spill calls hold ``_dlock`` (durable submitters append to the same spill); the
+        sink call does not.
+        """
         spill = self._spill
         if spill is None or self._caller.busy:
             return
+        lock = self._dlock
         if self._sink_up and _now() >= self._next_rescan:
-            spill.rescan()
+            with lock:
+                spill.rescan()
             self._next_rescan = _now() + 30.0
         if spill.active_lines and len(self._q) < self._batch_size and (
             self._sink_up or (not spill.has_closed_segments and self._send_allowed())
         ):
-            spill.rotate()  # our own spill becomes replayable (and, while down, the probe)
-        while spill.has_closed_segments and len(self._q) < self._batch_size and not self._closing:
+            with lock:
+                spill.rotate()  # our own spill becomes replayable (and, while down, the probe)
+        while spill.has_closed_segments and len(self._q) < self._batch_size and (final or not self._closing):
             if not self._send_allowed():
                 return
-            if self._reader is None:
-                self._reader = self._next_reader(spill)
+            with lock:
                 if self._reader is None:
-                    return
-            batch = self._reader.read(self._batch_size)
-            if batch is None:
-                self._reader.finish()
-                self._reader = None
-                continue
+                    self._reader = self._next_reader(spill)
+                    if self._reader is None:
+                        return
+                batch = self._reader.read(self._batch_size)
+                if batch is None:
+                    self._reader.finish()
+                    self._reader = None
+                    continue
             if batch.records and not self._send(batch.records, replay=True):
-                self._reader.close()  # let go of the lock while the sink is down
-                self._reader = None
+                with lock:
+                    self._reader.close()  # let go of the lock while the sink is down
+                    self._reader = None
                 return
             if batch.corrupt:
                 self._drop("spill_corrupt", batch.corrupt)
                 self._replay_dropped += batch.corrupt
-            self._reader.commit()
+            with lock:
+                self._reader.commit()
 
     def _next_reader(self, spill: SpillLog) -> SegmentReader | None:
         for path in spill.segments():

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
+from telltale.errors import StoreError
 from telltale.types import PredictionRecord
 
 #: Why a record can be dropped. Every drop is counted under one of these reasons.
@@ -21,9 +22,19 @@ DROP_REASONS: tuple[str, ...] = (
     "spill_full",    # the spill directory reached max_spill_bytes
     "spill_corrupt", # a spilled line could not be read back (never a torn last line)
     "unserializable",  # the record could not be encoded as JSON for the spill
-    "rejected",      # the destination refused the record itself (a 4xx naming it)
+    "rejected",      # the destination refused the record itself (a per-record error): dead-lettered
+    "killed",        # held in memory by a process that died without closing (counted by its successor)
     "closed",        # submitted after close()
 )
+
+
+class RetryLater(StoreError):
+    """The destination refused the whole batch for now (busy, restarting): retry, not before
+    ``retry_after_s`` seconds when it said so (an HTTP ``Retry-After``)."""
+
+    def __init__(self, message: str, retry_after_s: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
 
 
 @dataclass(slots=True, frozen=True)
@@ -41,6 +52,7 @@ class SinkResult:
 
     rejected: list[Rejection] = field(default_factory=list)
     duplicates: int = 0
+    warnings: int = 0  # keys the destination did not keep (unknown fields), records still stored
 
 
 @runtime_checkable
@@ -81,6 +93,15 @@ class RecorderStats:
     spill_pending: int = 0
     spill_bytes: int = 0
     sink_up: bool = True
+    #: records the destination refused for good, also written to ``dead_letter_path``
+    #: (JSON lines: the record, the field, the reason) for a person to inspect
+    dead_lettered: int = 0
+    dead_letter_path: str | None = None
+    spill_dir: str | None = None
+    #: records a previous process on the same spill directory held in memory when it
+    #: died without closing (SIGKILL, power cut): lost, and counted here as far as its
+    #: last checkpoint tells (``dropped["killed"]`` holds the same number)
+    lost_by_dead_process: int = 0
 
     @property
     def dropped_total(self) -> int:

@@ -52,6 +52,7 @@ class RecorderCollector:
         yield counter("written", "Records written to the sink straight from the queue.", s.written)
         yield counter("spilled", "Records written to the local spill while the sink was down or slow.", s.spilled)
         yield counter("replayed", "Spilled records later written to the sink.", s.replayed)
+        yield counter("dead_lettered", "Records the destination refused, kept in the dead-letter file.", s.dead_lettered)
         dropped = CounterMetricFamily("telltale_recorder_dropped", "Records dropped, by reason.", labels=[*names, "reason"])
         for reason in sorted(set(DROP_REASONS) | set(s.dropped)):
             dropped.add_metric([*values, reason], s.dropped.get(reason, 0))

@@ -10,6 +10,7 @@ stays light.
 from __future__ import annotations
 
 import json
+import logging
 import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -17,7 +18,7 @@ from urllib.parse import quote
 
 from telltale.clock import SYSTEM_CLOCK, Clock
 from telltale.errors import StoreError
-from telltale.record.base import Rejection, SinkResult
+from telltale.record.base import Rejection, RetryLater, SinkResult
 from telltale.record.spill import json_default
 from telltale.types import PredictionRecord
 
@@ -26,9 +27,15 @@ if TYPE_CHECKING:
 
     from telltale.store import Store
 
-#: HTTP answers after which the same batch may succeed later (server busy, restarting,
-#: token or service not set up yet): the records wait in the spill.
-_RETRYABLE = {401, 403, 404, 408, 409, 425, 429}
+log = logging.getLogger("telltale.record")
+
+#: HTTP answers about the whole batch after which it may succeed later (server busy,
+#: shedding, restarting behind a proxy; token or service not set up yet): the records
+#: wait in the spill and the batch is retried with backoff, never sooner than Retry-After.
+#: Any other answer (a 500, a 400 or 422 for the batch) is not retried as it is: the
+#: batch is halved until the records the server refuses are found, and only those are
+#: set aside (rejected, dead-lettered), so one unstorable record never holds up the rest.
+_RETRYABLE = frozenset({401, 403, 404, 408, 409, 425, 429, 502, 503, 504})
 
 
 class StoreSink:
@@ -99,10 +106,11 @@ class HttpSink:
 
     Records are grouped by ``record.service`` (``service`` names the default for records
     that carry none) and sent in chunks of at most ``max_batch``. Connection errors,
-    timeouts, 5xx and the answers in ``_RETRYABLE`` raise ``StoreError``; per-record
-    errors in a 200 answer, and other 4xx, are returned as rejections with the server's
-    reason. A 413 halves the chunk. NaN and infinities, which JSON cannot carry, are
-    sent as null.
+    timeouts and the answers in ``_RETRYABLE`` (429, 503...) raise ``RetryLater`` with the
+    server's Retry-After; per-record errors in a 200 answer are returned as rejections
+    with the server's reason. Any other answer halves the chunk until the refused
+    records are found (a 413 too), so a poison record is refused alone. NaN and
+    infinities, which JSON cannot carry, are sent as null.
     """
 
     def __init__(
@@ -142,7 +150,8 @@ class HttpSink:
                 res = self._post(service, group[i:i + self._max_batch])
                 out.rejected += res.rejected
                 out.duplicates += res.duplicates
-        return out if (out.rejected or out.duplicates) else None
+                out.warnings += res.warnings
+        return out if (out.rejected or out.duplicates or out.warnings) else None
 
     def close(self) -> None:
         if self._client is not None:
@@ -163,18 +172,30 @@ class HttpSink:
         try:
             resp = self._client.post(url, content=body, headers=self._headers)
         except httpx.HTTPError as e:  # connect errors, timeouts, broken connections
-            raise StoreError(f"POST {url} failed: {type(e).__name__}: {e}") from e
+            raise RetryLater(f"POST {url} failed: {type(e).__name__}: {e}") from e
         code = resp.status_code
         if code == 200:
             return _answer(resp, chunk)
         detail = _detail(resp)
-        if code == 413 and len(chunk) > 1:
+        if code in _RETRYABLE:
+            raise RetryLater(f"POST {url} answered {code}: {detail}", _retry_after(resp))
+        if len(chunk) > 1:  # find the record(s) the server cannot take; keep the rest moving
             mid = len(chunk) // 2
             a, b = self._post(service, chunk[:mid]), self._post(service, chunk[mid:])
-            return SinkResult(rejected=a.rejected + b.rejected, duplicates=a.duplicates + b.duplicates)
-        if code >= 500 or code in _RETRYABLE:
-            raise StoreError(f"POST {url} answered {code}: {detail}")
-        return SinkResult(rejected=[Rejection(r.id, None, f"HTTP {code}: {detail}") for r in chunk])
+            return SinkResult(rejected=a.rejected + b.rejected, duplicates=a.duplicates + b.duplicates,
+                              warnings=a.warnings + b.warnings)
+        return SinkResult(rejected=[Rejection(chunk[0].id, None, f"HTTP {code}: {detail}")])
+
+
+def _retry_after(resp: Any) -> float | None:
+    """Seconds from a Retry-After header (a number; an HTTP date is read as 'soon')."""
+    value = resp.headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, min(float(value), 3600.0))
+    except ValueError:
+        return 1.0
 
 
 def _answer(resp: Any, chunk: list[PredictionRecord]) -> SinkResult:
@@ -187,7 +208,12 @@ def _answer(resp: Any, chunk: list[PredictionRecord]) -> SinkResult:
         i = err.get("index")
         rid = chunk[i].id if isinstance(i, int) and 0 <= i < len(chunk) else f"(index {i})"
         rejected.append(Rejection(rid, err.get("field"), str(err.get("reason"))))
-    return SinkResult(rejected=rejected, duplicates=int(doc.get("duplicates") or 0))
+    warnings = doc.get("warnings") or []
+    if warnings:
+        w = warnings[0]
+        log.warning("telltale: the server did not keep %d keys of the batch; first: record %s, key %r: %s",
+                    len(warnings), w.get("index"), w.get("key"), w.get("reason"))
+    return SinkResult(rejected=rejected, duplicates=int(doc.get("duplicates") or 0), warnings=len(warnings))
 
 
 def _encode(r: PredictionRecord) -> bytes:

@@ -12,6 +12,12 @@ segment is read while it grows or replayed by two processes at once. A segment i
 created under a temporary name and renamed once locked, so a replayer never sees it
 unlocked. A torn last line (a kill in the middle of a write, before the fsync that would
 have made it count) is skipped; any other unreadable line is counted as corrupt.
+
+Replay progress is durable too: after each batch reaches the sink, the byte offset and
+line count replayed so far are written beside the segment (``<segment>.progress``, one
+small in-place write), so a replayer killed halfway leaves the next one to start where it
+stopped rather than re-send the whole segment (the sink stores an id once either way:
+this saves the traffic, not correctness). At most the one batch in flight is sent twice.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ log = logging.getLogger("telltale.record")
 
 _PREFIX = "seg-"
 _SUFFIX = ".jsonl"
+_PROGRESS = ".progress"
 
 
 class SpillFull(OSError):
@@ -192,6 +199,13 @@ class SpillLog:
                 known[p.name] = self._known[p.name]
             else:
                 known[p.name] = _count_lines(p)
+                if p.name not in self._offsets:
+                    done = read_progress(p)
+                    if done is not None:
+                        self._offsets[p.name] = done
+        for prog in self.directory.glob(f"{_PREFIX}*{_SUFFIX}{_PROGRESS}"):
+            if prog.name[: -len(_PROGRESS)] not in known and not prog.with_suffix("").exists():
+                prog.unlink(missing_ok=True)  # its segment was replayed and deleted
         self._known = known
         self._offsets = {k: v for k, v in self._offsets.items() if k in known}
         self._recount()
@@ -229,7 +243,7 @@ class SpillLog:
             f.close()
             self._forget(path.name)
             return None
-        offset, lines = self._offsets.get(path.name, (0, 0))
+        offset, lines = self._offsets.get(path.name) or read_progress(path) or (0, 0)
         f.seek(offset)
         return SegmentReader(self, path, f, offset, lines)
 
@@ -240,6 +254,7 @@ class SpillLog:
 
     def _done(self, path: Path, size: int) -> None:
         path.unlink(missing_ok=True)
+        _progress_path(path).unlink(missing_ok=True)
         self._forget(path.name)
         self.bytes = max(0, self.bytes - size)
 
@@ -284,6 +299,7 @@ class SegmentReader:
         self._pending_lines = 0
         self._log._offsets[self.path.name] = (self._committed, self._lines)
         self._log._recount()
+        write_progress(self.path, self._committed, self._lines)
 
     def finish(self) -> None:
         """Everything in the segment reached the sink: delete it."""
@@ -293,6 +309,46 @@ class SegmentReader:
 
     def close(self) -> None:
         self._f.close()
+
+
+def _progress_path(segment: Path) -> Path:
+    return segment.with_name(segment.name + _PROGRESS)
+
+
+def write_progress(segment: Path, offset: int, lines: int) -> None:
+    """Record that ``segment`` is replayed up to ``offset`` bytes (``lines`` records).
+
+    One fixed-width in-place write: a kill never leaves a half-written number that
+    parses. Best effort: a failure only means the next replayer re-sends more.
+    """
+    try:
+        fd = os.open(_progress_path(segment), os.O_WRONLY | os.O_CREAT, 0o600)
+    except OSError:
+        return
+    try:
+        os.pwrite(fd, f"{offset:020d} {lines:020d}\n".encode(), 0)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def read_progress(segment: Path) -> tuple[int, int] | None:
+    """(offset, lines) replayed of ``segment`` by an earlier replayer, or None."""
+    try:
+        text = _progress_path(segment).read_text()
+    except (OSError, UnicodeDecodeError):
+        return None
+    parts = text.split()
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        return None
+    offset, lines = int(parts[0]), int(parts[1])
+    try:
+        if offset > segment.stat().st_size:
+            return None
+    except OSError:
+        return None
+    return offset, lines
 
 
 def _count_lines(path: Path) -> int:

@@ -22,6 +22,7 @@ from telltale.server.services import DEFAULT_MAX_SERVICES
 from telltale.server.shed import DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_READS, Shed
 from telltale.spec.load import DEFAULT_LIMITS, SpecLimits
 from telltale.store import Store
+from telltale.wire import DEFAULT_LIMITS as DEFAULT_RECORD_LIMITS, RecordLimits
 
 #: 10 MB: a batch of about 10,000 typical records; larger batches should be split.
 DEFAULT_MAX_BODY_BYTES = 10_000_000
@@ -40,8 +41,12 @@ def create_app(
     metrics_token: bool = False,
     max_services: int = DEFAULT_MAX_SERVICES,
     spec_limits: SpecLimits = DEFAULT_LIMITS,
+    record_limits: RecordLimits = DEFAULT_RECORD_LIMITS,
 ) -> FastAPI:
     """The telltale server over ``store``.
+
+    ``record_limits`` bounds the values inside an ingested record (string length,
+    nesting, integer digits, ...): a record past one is answered as its own error.
 
     ``recorders`` are in-process recorders (telltale.record), by name or in a list, whose
     queue depth, spill and drops ``/metrics`` exports (label ``recorder``) beside the
@@ -55,6 +60,7 @@ def create_app(
     app = FastAPI(title="telltale", version=telltale.__version__, docs_url=None, redoc_url=None)
     app.state.store = store
     app.state.clock = clock
+    app.state.record_limits = record_limits
     app.state.metrics = ServerMetrics(recorders)
     app.state.readiness = Readiness(store)
     app.state.rate_limiter = RateLimiter(token_rate)

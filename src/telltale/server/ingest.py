@@ -2,11 +2,13 @@
 
 A batch is answered only after it is committed. Malformed records are listed in
 ``errors`` (index, field, reason) and every good record of the same batch is stored
-exactly once; records that break the contract are stored with their violations.
+exactly once; records that break the contract are stored with their violations. A key
+that is not a record field is dropped and named in ``warnings`` (index, key, reason).
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 from typing import Any
@@ -15,11 +17,14 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from telltale.contract import Contract
+from telltale.errors import StoreError
 from telltale.server.auth import Project, service_spec, store_of
-from telltale.server.parse import BodyError, RecordError, parse_body, parse_record
+from telltale.server.parse import BodyError, RecordError, RecordWarning, parse_body, parse_record, unknown_keys
+from telltale.server.record_schema import batch_openapi
 from telltale.server.timeparse import query_span
 from telltale.spec import ServiceSpec
 from telltale.types import PredictionRecord
+from telltale.wire import DEFAULT_LIMITS, RecordLimits
 
 router = APIRouter()
 
@@ -27,29 +32,8 @@ _contracts: dict[int, tuple[ServiceSpec, Contract]] = {}
 _contracts_lock = threading.Lock()
 
 
-_BATCH_SCHEMA = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": {
-            "type": "object",
-            "required": ["records"],
-            "properties": {"records": {"type": "array", "items": {
-                "type": "object",
-                "required": ["id", "inputs"],
-                "properties": {
-                    "id": {"type": "string", "maxLength": 200, "description": "unique per project: a replay is stored once"},
-                    "ts": {"type": "number", "description": "epoch seconds; default: when the server received it"},
-                    "inputs": {"type": "object"}, "output": {}, "confidence": {"type": "number"},
-                    "source": {"type": "string"}, "model_version": {"type": "string"},
-                    "components": {"type": "object"}, "latency_ms": {"type": "number"},
-                    "stages": {"type": "object"}, "cost": {"type": "number"},
-                    "reasons": {"type": "array", "items": {"type": "string"}},
-                    "segment": {"type": "string"}, "event_ts": {"type": "number"},
-                },
-            }}},
-        }}},
-    },
-}
+_BATCH_SCHEMA = batch_openapi()
+_log = logging.getLogger("telltale.server")
 
 
 @router.post("/v1/services/{service}/predictions", openapi_extra=_BATCH_SCHEMA)
@@ -61,37 +45,66 @@ async def post_predictions(service: str, request: Request, project: str = Projec
 
 
 def _ingest(request: Request, project: str, spec: ServiceSpec, body: bytes) -> dict[str, Any]:
+    limits: RecordLimits = getattr(request.app.state, "record_limits", DEFAULT_LIMITS)
     try:
-        raw = parse_body(body)  # here, off the event loop: a 10 MB body takes a while
+        raw = parse_body(body, limits)  # here, off the event loop: a 10 MB body takes a while
     except BodyError as e:
         raise HTTPException(422, str(e)) from None
     clock = request.app.state.clock
     metrics = request.app.state.metrics
     contract = _contract_for(spec)
     now = clock.now()
-    good: list[PredictionRecord] = []
+    good: list[tuple[int, PredictionRecord]] = []
     errors: list[RecordError] = []
+    warnings: list[RecordWarning] = []
     n_violations = 0
     for i, item in enumerate(raw):
-        parsed = parse_record(item, i, spec.service, now)
+        parsed = parse_record(item, i, spec.service, now, limits)
         if isinstance(parsed, RecordError):
             errors.append(parsed)
             metrics.malformed.labels(spec.service, _field_label(parsed.field, spec)).inc()
             continue
+        warnings += unknown_keys(item, i)
         parsed.violations = contract.check(parsed.inputs)
         for v in parsed.violations:
             metrics.violations.labels(spec.service, v.field if v.field in spec.inputs else "(unexpected)", v.kind).inc()
         n_violations += len(parsed.violations)
-        good.append(parsed)
-    result = store_of(request).write_predictions(project, good)
-    metrics.ingested.labels(spec.service).inc(result.inserted)
-    metrics.duplicates.labels(spec.service).inc(result.duplicates)
+        good.append((i, parsed))
+    inserted, duplicates = _write(store_of(request), project, good, errors)
+    metrics.ingested.labels(spec.service).inc(inserted)
+    metrics.duplicates.labels(spec.service).inc(duplicates)
     return {
-        "accepted": result.inserted,
-        "duplicates": result.duplicates,
-        "errors": [e.to_dict() for e in errors],
+        "accepted": inserted,
+        "duplicates": duplicates,
+        "errors": [e.to_dict() for e in sorted(errors, key=lambda e: e.index)],
+        "warnings": [w.to_dict() for w in warnings],
         "violations": n_violations,
     }
+
+
+def _write(store: Any, project: str, good: list[tuple[int, PredictionRecord]], errors: list[RecordError]) -> tuple[int, int]:
+    """Store the batch; if the store refuses it for a reason other than being down, halve
+    it until the records it refuses are found, and answer each as its own error.
+
+    The parser should leave nothing a store cannot keep; this is the net under it, so a
+    record nobody foresaw costs its own place in the batch, never the batch (a 500).
+    """
+    if not good:
+        return 0, 0
+    try:
+        res = store.write_predictions(project, [r for _, r in good])
+        return res.inserted, res.duplicates
+    except StoreError:
+        raise  # down or busy: 503 with Retry-After, the whole batch may succeed later
+    except Exception as e:  # noqa: BLE001 (answered per record below)
+        if len(good) == 1:
+            i, r = good[0]
+            _log.warning("telltale: record %d (id %r) could not be stored: %s: %s", i, r.id, type(e).__name__, e)
+            errors.append(RecordError(i, None, f"the store could not keep this record ({type(e).__name__}: {str(e)[:200]})"))
+            return 0, 0
+    mid = len(good) // 2
+    a, b = _write(store, project, good[:mid], errors), _write(store, project, good[mid:], errors)
+    return a[0] + b[0], a[1] + b[1]
 
 
 @router.get("/v1/services/{service}/predictions")

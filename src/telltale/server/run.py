@@ -17,8 +17,11 @@ from telltale.server.services import DEFAULT_MAX_SERVICES
 from telltale.server.shed import DEFAULT_MAX_IN_FLIGHT
 from telltale.store import Store
 from telltale.store.engine import safe_url
+from telltale.wire import DEFAULT_LIMITS as DEFAULT_RECORD_LIMITS, RecordLimits
 
 DEFAULT_DB = "sqlite:///telltale.db"
+#: ``RecordLimits`` fields offered as server options (``--max-string-len`` ...).
+LIMIT_OPTIONS = ("max_string_len", "max_depth", "max_int_digits", "max_inputs", "max_name_len", "max_items", "max_future_s")
 
 
 def run_server(
@@ -34,6 +37,7 @@ def run_server(
     token_rate: float | None = None,
     metrics_token: bool = False,
     max_services: int = DEFAULT_MAX_SERVICES,
+    record_limits: RecordLimits = DEFAULT_RECORD_LIMITS,
 ) -> None:
     """Serve until interrupted. Raises TelltaleError (SpecError, StoreError) before serving."""
     import uvicorn
@@ -53,7 +57,8 @@ def run_server(
         if names:
             console.print(f"  specs   {', '.join(names)}")
         app = create_app(store, max_body_bytes=max_body_bytes, max_in_flight=max_in_flight, token_rate=token_rate,
-                         metrics_token=metrics_token, max_services=max_services)
+                         metrics_token=metrics_token, max_services=max_services,
+                         record_limits=record_limits)
         # Idle connections close after timeout_keep_alive, headers must arrive within
         # HEADER_TIMEOUT_S (DeadlineH11Protocol) and fit in 64 KB, bodies within BodyTimeout.
         from telltale.server.protocol import DeadlineH11Protocol
@@ -133,10 +138,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--token-rate", type=float, default=None)
     ap.add_argument("--metrics-token", action="store_true")
     ap.add_argument("--max-services", type=int, default=DEFAULT_MAX_SERVICES)
+    for name in LIMIT_OPTIONS:
+        ap.add_argument(f"--{name.replace('_', '-')}", type=type(getattr(DEFAULT_RECORD_LIMITS, name)), default=getattr(DEFAULT_RECORD_LIMITS, name))
     a = ap.parse_args(argv)
     try:
+        limits = RecordLimits(**{name: getattr(a, name) for name in LIMIT_OPTIONS})
+    except ValueError as e:
+        print(f"error: {e}", flush=True)
+        return 2
+    try:
         run_server(db=a.db, host=a.host, port=a.port, specs=a.spec, project=a.project, max_body_bytes=a.max_body_bytes,
-                   max_in_flight=a.max_in_flight, token_rate=a.token_rate, metrics_token=a.metrics_token, max_services=a.max_services)
+                   max_in_flight=a.max_in_flight, token_rate=a.token_rate, metrics_token=a.metrics_token, max_services=a.max_services,
+                   record_limits=limits)
     except SpecError as e:
         print(e, flush=True)
         return 2

@@ -111,6 +111,9 @@ class InputField(_Strict):
             raise ValueError(f"categories are only meaningful for type 'category', not {self.type!r}")
         if self.categories is not None and len(set(self.categories)) != len(self.categories):
             raise ValueError("categories contain duplicates")
+        if self.max_staleness_s is not None and self.type != "timestamp":
+            raise ValueError(f"max_staleness_s is only meaningful for type 'timestamp', not {self.type!r}; "
+                             "for the record's event_ts use guard.max_staleness_s")
         return self
 
 
@@ -182,6 +185,8 @@ class GuardSettings(_Strict):
     shadow_sample: float = Field(default=1.0, ge=0, le=1)
     canary_share: float = Field(default=0.0, ge=0, le=1)
     control_poll_s: float = Field(default=5.0, gt=0)
+    max_staleness_s: float | None = Field(
+        default=None, gt=0, description="the oldest a call's event_ts may be, in seconds; older: the fallback (guard 'stale')")
 
 
 class Owners(_Strict):

@@ -22,6 +22,15 @@ from telltale.store import _json
 from telltale.store._sql import insert_ignore
 from telltale.store.schema import MAX_ID_LEN, minute_profiles, predictions
 from telltale.types import PredictionRecord
+from telltale.wire import (
+    DEFAULT_LIMITS,
+    MAX_TAG_KEY_LEN,
+    MAX_TAG_VALUE_LEN,
+    MAX_TAGS,
+    RecordLimits,
+    clean_text,
+    value_problem,
+)
 
 if TYPE_CHECKING:
     from telltale.profile import Profile
@@ -30,18 +39,25 @@ if TYPE_CHECKING:
 SpecLookup = Callable[[Connection, str], "ServiceSpec | None"]
 
 
-def insert_records(conn: Connection, project: str, records: Sequence[PredictionRecord], spec_for: SpecLookup) -> tuple[int, int]:
-    """Insert new records and fold them into minute profiles; return (inserted, duplicates)."""
-    unique: dict[str, PredictionRecord] = {}
+def insert_records(conn: Connection, project: str, records: Sequence[PredictionRecord], spec_for: SpecLookup,
+                   limits: RecordLimits = DEFAULT_LIMITS) -> tuple[int, int]:
+    """Insert new records and fold them into minute profiles; return (inserted, duplicates).
+
+    A record id is unique per service (migration 0002): the same id in two services is
+    two records. ValueError names the first record that breaks ``limits``, before any
+    row is written: what is stored can always be read back.
+    """
+    unique: dict[tuple[str, str], tuple[PredictionRecord, dict[str, Any]]] = {}
     for r in records:
-        _check_record(r)
-        unique.setdefault(r.id, r)
-    rows = [_row(project, unique[k]) for k in sorted(unique)]
+        d = _check_record(r, limits)
+        unique.setdefault((r.service, r.id), (r, d))
+    rows = [_row(project, *unique[k]) for k in sorted(unique)]
     if not rows:
         return 0, len(records)
-    stmt = insert_ignore(conn, predictions, ("project", "id")).returning(predictions.c.id)
-    new_ids = set(conn.execute(stmt, rows).scalars())
-    new = [unique[i] for i in sorted(new_ids)]
+    p = predictions.c
+    stmt = insert_ignore(conn, predictions, ("project", "service", "id")).returning(p.service, p.id)
+    new_keys = {(s, i) for s, i in conn.execute(stmt, rows)}
+    new = [unique[k][0] for k in sorted(new_keys)]
     _fold_profiles(conn, project, new, spec_for)
     return len(new), len(records) - len(new)
 
@@ -93,14 +109,37 @@ def minute_of(ts: float) -> int:
     return int(math.floor(ts / 60.0)) * 60
 
 
-def _check_record(r: PredictionRecord) -> None:
+def _check_record(r: PredictionRecord, limits: RecordLimits) -> dict[str, Any]:
+    """The record's JSON form, once it is known to be storable and readable back."""
     if not isinstance(r.id, str) or not r.id or len(r.id) > MAX_ID_LEN or "\x00" in r.id:
         raise ValueError(f"record id must be a non-empty string of at most {MAX_ID_LEN} characters without NUL, got {r.id!r}")
-    if not isinstance(r.ts, (int, float)) or not math.isfinite(r.ts):
+    if not isinstance(r.service, str) or not clean_text(r.service, 64):
+        raise ValueError(f"record {r.id!r}: service must be a non-empty string of at most 64 characters, got {r.service!r}")
+    if not isinstance(r.ts, (int, float)) or not math.isfinite(r.ts) or abs(r.ts) > _MAX_TS:
         raise ValueError(f"record {r.id!r}: ts must be a finite number of epoch seconds, got {r.ts!r}")
+    if len(r.tags) > MAX_TAGS or not all(clean_text(k, MAX_TAG_KEY_LEN) and clean_text(v, MAX_TAG_VALUE_LEN, allow_empty=True)
+                                          for k, v in r.tags.items()):
+        raise ValueError(f"record {r.id!r}: tags must be at most {MAX_TAGS} string pairs, keys up to {MAX_TAG_KEY_LEN} "
+                         f"characters and values up to {MAX_TAG_VALUE_LEN}")
+    d = r.to_dict()
+    # the free-form parts (inputs, output, reasons, component versions); NaN from an
+    # in-process guard is kept as written (the contract counted it as a null)
+    for name in ("inputs", "output", "reasons", "components", "stages"):
+        problem = value_problem(d[name], name, limits, 2, allow_nonfinite=True)
+        if problem is not None:
+            raise ValueError(f"record {r.id!r}: {problem[0]} {problem[1]}")
+    for name in ("model_version", "segment", "guard", "actor", "source"):
+        v = d[name]
+        if v is not None and not clean_text(v, 200, allow_empty=True):
+            raise ValueError(f"record {r.id!r}: {name} must be a string of at most 200 characters (no NUL, valid Unicode), got {v!r:.60}")
+    return d
 
 
-def _row(project: str, r: PredictionRecord) -> dict[str, Any]:
+#: Year 2500 and beyond is a unit mistake, not a decision time (a ts in ms is ~1.8e12).
+_MAX_TS = 16_725_225_600.0
+
+
+def _row(project: str, r: PredictionRecord, d: dict[str, Any]) -> dict[str, Any]:
     return {
         "project": project,
         "id": r.id,
@@ -109,7 +148,7 @@ def _row(project: str, r: PredictionRecord) -> dict[str, Any]:
         "model_version": r.model_version,
         "source": r.source,
         "n_violations": len(r.violations),
-        "payload": _json.dumps(r.to_dict()),
+        "payload": _json.dumps(d),
     }
 
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from telltale.wire import MAX_ID_LEN as _MAX_ID_LEN
+
 metadata = sa.MetaData()
 
-#: Longest record id accepted (ids are usually UUIDs; 200 leaves room for composite keys).
-MAX_ID_LEN = 200
+#: Longest record id accepted (declared with the record's wire schema).
+MAX_ID_LEN = _MAX_ID_LEN
 
 projects = sa.Table(
     "tt_projects",
@@ -50,8 +52,8 @@ predictions = sa.Table(
     "tt_predictions",
     metadata,
     sa.Column("project", sa.String(64), primary_key=True),
-    sa.Column("id", sa.String(MAX_ID_LEN), primary_key=True),
-    sa.Column("service", sa.String(64), nullable=False),
+    sa.Column("id", sa.String(MAX_ID_LEN), primary_key=True, comment="unique per (project, service) since migration 0002"),
+    sa.Column("service", sa.String(64), primary_key=True),
     sa.Column("ts", sa.Double, nullable=False),
     sa.Column("model_version", sa.String(128)),
     sa.Column("source", sa.String(32), nullable=False),
