@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -15,22 +16,38 @@ from telltale.server.limits import BodyLimit
 from telltale.server.metrics import RequestCounter, ServerMetrics
 from telltale.store import Store
 
+if TYPE_CHECKING:
+    from telltale.server.jobs import Jobs
+
 #: 10 MB: a batch of about 10,000 typical records; larger batches should be split.
 DEFAULT_MAX_BODY_BYTES = 10_000_000
 
 
-def create_app(store: Store, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, clock: Clock = SYSTEM_CLOCK, recorders: Mapping[str, Any] | Sequence[Any] = ()) -> FastAPI:
+def create_app(store: Store, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, clock: Clock = SYSTEM_CLOCK, recorders: Mapping[str, Any] | Sequence[Any] = (),
+               jobs: Jobs | None = None) -> FastAPI:
     """The telltale server over ``store``.
 
     ``recorders`` are in-process recorders (telltale.record), by name or in a list, whose
     queue depth, spill and drops ``/metrics`` exports (label ``recorder``) beside the
-    server's own counters.
+    server's own counters. ``jobs`` (``server/jobs.py``: the monitor and what follows it)
+    run in the background while the app is up.
     """
     import telltale
 
-    app = FastAPI(title="telltale", version=telltale.__version__, docs_url="/docs", redoc_url=None)
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if jobs is not None:
+            jobs.start()
+        try:
+            yield
+        finally:
+            if jobs is not None:
+                jobs.stop()
+
+    app = FastAPI(title="telltale", version=telltale.__version__, docs_url="/docs", redoc_url=None, lifespan=lifespan)
     app.state.store = store
     app.state.clock = clock
+    app.state.jobs = jobs
     app.state.metrics = ServerMetrics(recorders)
     for module in (health, metrics, dashboard, services, ingest, findings, control, reference):
         app.include_router(module.router)

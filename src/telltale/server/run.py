@@ -27,8 +27,10 @@ def run_server(
     project: str = "default",
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     console: Console | None = None,
+    monitor_every_s: float = 60.0,
 ) -> None:
-    """Serve until interrupted. Raises TelltaleError (SpecError, StoreError) before serving."""
+    """Serve until interrupted, with the monitor (and what follows it) ticking every
+    ``monitor_every_s``. Raises TelltaleError (SpecError, StoreError) before serving."""
     import uvicorn
 
     from telltale.server.app import create_app
@@ -45,7 +47,9 @@ def run_server(
         console.print(f"  token   {token_line}")
         if names:
             console.print(f"  specs   {', '.join(names)}")
-        app = create_app(store, max_body_bytes=max_body_bytes)
+        from telltale.server.jobs import default_jobs
+
+        app = create_app(store, max_body_bytes=max_body_bytes, jobs=default_jobs(store, monitor_every_s=monitor_every_s))
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
     finally:
         store.close()
@@ -115,9 +119,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--spec", action="append", default=[])
     ap.add_argument("--project", default="default")
     ap.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES)
+    ap.add_argument("--monitor-every", type=float, default=60.0, help="seconds between monitor ticks")
     a = ap.parse_args(argv)
     try:
-        run_server(db=a.db, host=a.host, port=a.port, specs=a.spec, project=a.project, max_body_bytes=a.max_body_bytes)
+        run_server(db=a.db, host=a.host, port=a.port, specs=a.spec, project=a.project, max_body_bytes=a.max_body_bytes,
+                   monitor_every_s=a.monitor_every)
     except SpecError as e:
         print(e, flush=True)
         return 2

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from telltale.store import _json
+from telltale.store import _changes, _json
 from telltale.store._sql import insert_ignore
 from telltale.store.schema import MAX_ID_LEN, minute_profiles, predictions
 from telltale.types import PredictionRecord
@@ -30,8 +30,13 @@ if TYPE_CHECKING:
 SpecLookup = Callable[[Connection, str], "ServiceSpec | None"]
 
 
-def insert_records(conn: Connection, project: str, records: Sequence[PredictionRecord], spec_for: SpecLookup) -> tuple[int, int]:
-    """Insert new records and fold them into minute profiles; return (inserted, duplicates)."""
+def insert_records(conn: Connection, project: str, records: Sequence[PredictionRecord], spec_for: SpecLookup,
+                   now: float = 0.0) -> tuple[int, int]:
+    """Insert new records and fold them into minute profiles; return (inserted, duplicates).
+
+    ``now`` (the store's clock) stamps the profiles touched, so the monitor finds the
+    windows that late records changed; new component versions go to the change log.
+    """
     unique: dict[str, PredictionRecord] = {}
     for r in records:
         _check_record(r)
@@ -42,7 +47,8 @@ def insert_records(conn: Connection, project: str, records: Sequence[PredictionR
     stmt = insert_ignore(conn, predictions, ("project", "id")).returning(predictions.c.id)
     new_ids = set(conn.execute(stmt, rows).scalars())
     new = [unique[i] for i in sorted(new_ids)]
-    _fold_profiles(conn, project, new, spec_for)
+    _fold_profiles(conn, project, new, spec_for, now)
+    _changes.note_versions(conn, project, new)
     return len(new), len(records) - len(new)
 
 
@@ -113,7 +119,7 @@ def _row(project: str, r: PredictionRecord) -> dict[str, Any]:
     }
 
 
-def _fold_profiles(conn: Connection, project: str, new: list[PredictionRecord], spec_for: SpecLookup) -> None:
+def _fold_profiles(conn: Connection, project: str, new: list[PredictionRecord], spec_for: SpecLookup, now: float) -> None:
     from telltale.profile import Profile
 
     groups: dict[tuple[str, str, int], list[PredictionRecord]] = defaultdict(list)
@@ -134,4 +140,4 @@ def _fold_profiles(conn: Connection, project: str, new: list[PredictionRecord], 
         row = conn.execute(sa.select(m.n, m.data).where(where).with_for_update()).one()
         if row.data is not None:
             profile = Profile.from_bytes(bytes(row.data)).merge(profile)
-        conn.execute(minute_profiles.update().where(where).values(n=row.n + len(groups[key]), data=profile.to_bytes()))
+        conn.execute(minute_profiles.update().where(where).values(n=row.n + len(groups[key]), data=profile.to_bytes(), updated_at=now))
