@@ -45,6 +45,11 @@ from telltale.types import Finding, StoredFinding, Window
 RESOLVE_AFTER = 2
 #: A finding not seen for this long is resolved even if no window with records came.
 STALE_S = 3600.0
+#: For this long after a cause ends (the guard baseline, an hour), a *warning* with the
+#: fingerprint of one of its consequences is its echo, not a new problem: checks that
+#: compare a window with the hour before still have the fault in that hour (a guard that
+#: took every call during the fault looks "silent" after it). A critical one opens anew.
+AFTERMATH_S = 3600.0
 #: How far before a finding's first window a version change is still named as its likely cause.
 CHANGE_HORIZON_S = 86400.0
 #: Most evidence rows ``evidence`` returns (a week of 5-minute windows).
@@ -98,7 +103,7 @@ def record(conn: Connection, project: str, service: str, windows: Sequence[Evalu
         return False
     horizon = min((w.start for w in windows), default=advance.evaluated_until)
     log = read_changes(conn, project, service, horizon - CHANGE_HORIZON_S, advance.evaluated_until + window_s)
-    state = _Ledger(conn, project, service, window_s, log)
+    state = _Ledger(conn, project, service, window_s, log, since=horizon)
     for w in sorted(windows, key=lambda w: (not w.late, w.start)):
         if w.late:
             state.reevaluate(w, expect.evaluated_until if expect else advance.evaluated_until)
@@ -180,19 +185,24 @@ class _Row:
 class _Ledger:
     """The open findings of one service while a batch of windows is applied."""
 
-    def __init__(self, conn: Connection, project: str, service: str, window_s: float, log: list[Change]) -> None:
+    def __init__(self, conn: Connection, project: str, service: str, window_s: float, log: list[Change], *, since: float) -> None:
         self.conn, self.project, self.service, self.window_s, self.log = conn, project, service, window_s, log
         self._open: dict[str, _Row] | None = None
+        self._recent: dict[str, float] | None = None
+        self.since = since
 
     def forward(self, w: Evaluated) -> None:
         """A window evaluated for the first time, after every window before it."""
         open_ = self._opened()
         shown: dict[str, _Row] = {}
+        fps = {fingerprint(self.service, f) for f in w.findings}
         for f in w.findings:
             fp = fingerprint(self.service, f)
             if fp in shown:
                 continue  # the first (most severe) verdict of a fingerprint in a window stands
             row = open_.get(fp)
+            if self._echo(fp, f, fps, row, w.start):
+                continue
             if row is None:
                 row = self._new(fp, f, w)
                 open_[fp] = row
@@ -202,6 +212,7 @@ class _Ledger:
             shown[fp] = row
             self._evidence(row, w, f)
         self._link(w, shown)
+        ended: set[str] = set()
         for fp, row in list(open_.items()):
             if fp in shown:
                 continue
@@ -216,6 +227,13 @@ class _Ledger:
             self._save(row)
             if row.resolved is not None:
                 del open_[fp]
+                ended.add(row.id)
+        for fp, row in list(open_.items()):  # consequences end with their cause
+            if row.cause in ended:
+                row.resolved = row.last_seen
+                self._save(row)
+                del open_[fp]
+                self._aftermath()[fp] = row.resolved
 
     def reevaluate(self, w: Evaluated, evaluated_until: float) -> None:
         """A window evaluated before, whose minute profiles late records changed."""
@@ -224,11 +242,14 @@ class _Ledger:
             sa.select(e.fingerprint, e.finding_id).where(e.project == self.project, e.service == self.service, e.start == w.start))}
         shown: dict[str, _Row] = {}
         gap = RESOLVE_AFTER * self.window_s
+        fps = {fingerprint(self.service, f) for f in w.findings}
         for f in w.findings:
             fp = fingerprint(self.service, f)
             if fp in shown:
                 continue
             row = self._load(old[fp]) if fp in old else self._neighbour(fp, w.start, gap)
+            if self._echo(fp, f, fps, row, w.start):
+                continue
             if row is None:
                 row = self._new(fp, f, w)
                 after = evaluated_until - w.end
@@ -254,6 +275,29 @@ class _Ledger:
             q = sa.select(findings).where(f.project == self.project, f.service == self.service, f.resolved.is_(None))
             self._open = {r.fingerprint: _row(r) for r in self.conn.execute(q.order_by(f.opened))}
         return self._open
+
+    def _echo(self, fp: str, f: Finding, fps: set[str], row: _Row | None, start: float) -> bool:
+        """A warning that only repeats a consequence after its cause left (see ``AFTERMATH_S``)."""
+        if f.severity != "warning":
+            return False
+        if row is None:
+            return start < self._aftermath().get(fp, -AFTERMATH_S) + AFTERMATH_S
+        if row.cause is None:
+            return False
+        cause = self._load(row.cause)
+        return cause is not None and cause.fingerprint not in fps
+
+    def _aftermath(self) -> dict[str, float]:
+        """fingerprint -> when it ended, for consequences whose cause ended within ``AFTERMATH_S``."""
+        if self._recent is None:
+            f = findings.c
+            q = sa.select(f.fingerprint, f.resolved).where(
+                f.project == self.project, f.service == self.service, f.cause.is_not(None), f.resolved.is_not(None),
+                f.resolved >= self.since - AFTERMATH_S)
+            self._recent = {}
+            for fp, t in self.conn.execute(q):
+                self._recent[fp] = max(self._recent.get(fp, float(t)), float(t))
+        return self._recent
 
     def _new(self, fp: str, f: Finding, w: Evaluated) -> _Row:
         fid = hashlib.sha256(f"{self.project}\x00{fp}\x00{w.start:.0f}".encode()).hexdigest()[:20]
