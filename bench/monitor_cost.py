@@ -69,7 +69,7 @@ def build(db_path: Path, n_predictions: int) -> None:
         return out
 
     clean = [Profile.from_records(spec, records(i * per_minute, False)).to_bytes() for i in range(6)]
-    fault = [Profile.from_records(spec, records(i * per_minute, True)).to_bytes() for i in range(2)]
+    fault = [Profile.from_records(spec, records((6 + i) * per_minute, True)).to_bytes() for i in range(6)]
     sample = json.dumps(records(0, False)[0].to_dict())
     con = sqlite3.connect(db_path)
     con.execute("PRAGMA journal_mode=WAL")
@@ -77,7 +77,7 @@ def build(db_path: Path, n_predictions: int) -> None:
     rows = []
     for m in range(MINUTES):
         faulty = m % FAULT_EVERY_MIN >= FAULT_EVERY_MIN - FAULT_FOR_MIN
-        blob = fault[m % 2] if faulty else clean[m % 6]
+        blob = (fault if faulty else clean)[m % 6]
         minute = START + m * 60
         rows.append((PROJECT, SERVICE, "2026-11-01", int(minute), per_minute, blob, minute + 61))
     con.executemany("INSERT INTO tt_minute_profiles (project, service, model_version, minute, n, data, updated_at) VALUES (?,?,?,?,?,?,?)", rows)

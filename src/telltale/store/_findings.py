@@ -228,6 +228,8 @@ class _Ledger:
             if row.resolved is not None:
                 del open_[fp]
                 ended.add(row.id)
+                if row.cause is not None:
+                    self._aftermath()[fp] = row.resolved
         for fp, row in list(open_.items()):  # consequences end with their cause
             if row.cause in ended:
                 row.resolved = row.last_seen
