@@ -13,7 +13,8 @@ catches up over the three days, and the script times:
 - **catch-up**: every 5-minute window of the three days evaluated and stored, per window;
 - **one tick**: the steady state, one window closed since the last tick (the cursor is
   moved back one window, then ``tick`` runs), with the process's decoded-minute cache
-  warm as it is in ``telltale serve``, and cold (a fresh store object);
+  warm as it is in ``telltale serve``, and cold (a fresh store object); the sizes are
+  measured in alternating rounds and the medians printed;
 - **three-day query**: ``Store.findings(state="all")`` over the three days, grouped into
   incidents and rendered to JSON, as ``GET /v1/services/eta/findings?since=-3d`` does;
 - **ad-hoc three days**: the per-window computation (``?window=3600``) over the span.
@@ -91,86 +92,93 @@ def build(db_path: Path, n_predictions: int) -> None:
     con.close()
 
 
-def measure(db_path: Path) -> dict[str, float]:
-    from telltale.clock import ManualClock
-    from telltale.monitor import findings_for
-    from telltale.monitor.incidents import incidents
-    from telltale.monitor.tick import WINDOW_S, tick
-    from telltale.store import Store
+class Bench:
+    """One built store, caught up, and the measurements taken on it."""
 
-    url = f"sqlite:///{db_path}"
-    now = END + 60
-    store = Store.open(url, clock=ManualClock(now))
-    out: dict[str, float] = {"predictions": store.count_predictions(PROJECT, SERVICE)}
-    # catch up: the first tick starts a day back; put the cursor at the start of the three days
-    con = sqlite3.connect(db_path)
-    con.execute("INSERT INTO tt_monitor_state VALUES (?,?,?,?,?)", (PROJECT, SERVICE, START, END + 3600, START))
-    con.commit()
-    t = time.perf_counter()
-    windows = 0
-    while True:
-        done = sum(s.windows for s in tick(store, now))
-        windows += done
-        if not done:
-            break
-    out["catch_up_ms_per_window"] = 1000 * (time.perf_counter() - t) / max(windows, 1)
-    out["windows"] = windows
+    def __init__(self, db_path: Path) -> None:
+        from telltale.clock import ManualClock
+        from telltale.monitor.tick import tick
+        from telltale.store import Store
 
-    def one_tick() -> float:
-        con.execute("UPDATE tt_monitor_state SET evaluated_until = evaluated_until - ? WHERE project = ?", (WINDOW_S, PROJECT))
-        con.commit()
+        self.db_path, self.url, self.now = db_path, f"sqlite:///{db_path}", END + 60
+        self.store = Store.open(self.url, clock=ManualClock(self.now))
+        self.con = sqlite3.connect(db_path)
+        self.out: dict[str, float] = {"predictions": self.store.count_predictions(PROJECT, SERVICE)}
+        self.ticks: list[float] = []
+        self.cold: list[float] = []
+        self.queries: list[float] = []
+        # catch up over the three days (the first tick would start only a day back)
+        self.con.execute("INSERT INTO tt_monitor_state VALUES (?,?,?,?,?)", (PROJECT, SERVICE, START, END + 3600, START))
+        self.con.commit()
+        t = time.perf_counter()
+        windows = 0
+        while done := sum(s.windows for s in tick(self.store, self.now)):
+            windows += done
+        self.out["catch_up_ms_per_window"] = 1000 * (time.perf_counter() - t) / max(windows, 1)
+        self.out["windows"] = windows
+
+    def one_tick(self, store) -> float:
+        from telltale.monitor.tick import WINDOW_S, tick
+
+        self.con.execute("UPDATE tt_monitor_state SET evaluated_until = evaluated_until - ? WHERE project = ?", (WINDOW_S, PROJECT))
+        self.con.commit()
         t0 = time.perf_counter()
-        (s,) = tick(store, now)
-        assert s.windows == 1, s
+        (s,) = tick(store, self.now)
+        if s.windows != 1:
+            raise RuntimeError(f"expected one window, the tick evaluated {s}")
         return 1000 * (time.perf_counter() - t0)
 
-    out["tick_warm_ms"] = statistics.median(one_tick() for _ in range(7))
-    store.close()
-    cold = []
-    for _ in range(3):
-        store = Store.open(url, clock=ManualClock(now))
-        cold.append(one_tick())
-        store.close()
-    out["tick_cold_ms"] = statistics.median(cold)
-    con.close()
+    def round(self) -> None:
+        from telltale.clock import ManualClock
+        from telltale.monitor.incidents import incidents
+        from telltale.store import Store
 
-    store = Store.open(url, clock=ManualClock(now))
-
-    def query() -> float:
+        self.ticks.append(self.one_tick(self.store))
+        fresh = Store.open(self.url, clock=ManualClock(self.now))
+        self.cold.append(self.one_tick(fresh))
+        fresh.close()
         t0 = time.perf_counter()
-        groups = incidents(store.findings(PROJECT, SERVICE, state="all", since=START, until=END))
+        groups = incidents(self.store.findings(PROJECT, SERVICE, state="all", since=START, until=END))
         json.dumps([g.to_dict() for g in groups])
-        return 1000 * (time.perf_counter() - t0)
+        self.queries.append(1000 * (time.perf_counter() - t0))
 
-    out["query_ms"] = statistics.median(query() for _ in range(20))
-    groups = incidents(store.findings(PROJECT, SERVICE, state="all", since=START, until=END))
-    out["incidents"] = len(groups)
-    out["unit_incidents"] = sum(g.cause.kind == "unit" for g in groups)
-    spec = store.get_service(PROJECT, SERVICE)
-    t0 = time.perf_counter()
-    findings_for(store, PROJECT, spec, START, END, 3600)
-    out["adhoc_3d_hourly_s"] = time.perf_counter() - t0
-    store.close()
-    return out
+    def finish(self) -> dict[str, float]:
+        from telltale.monitor import findings_for
+        from telltale.monitor.incidents import incidents
+
+        groups = incidents(self.store.findings(PROJECT, SERVICE, state="all", since=START, until=END))
+        self.out.update(tick_warm_ms=statistics.median(self.ticks), tick_cold_ms=statistics.median(self.cold),
+                        query_ms=statistics.median(self.queries), incidents=len(groups),
+                        unit_incidents=sum(g.cause.kind == "unit" and len(g.consequences) >= 3 for g in groups))
+        t0 = time.perf_counter()
+        findings_for(self.store, PROJECT, self.store.get_service(PROJECT, SERVICE), START, END, 3600)
+        self.out["adhoc_3d_hourly_s"] = time.perf_counter() - t0
+        self.store.close()
+        self.con.close()
+        return self.out
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    ap.add_argument("--rounds", type=int, default=9, help="measurements per size (the median is printed)")
     ap.add_argument("--dir", type=Path, default=None, help="where the SQLite files go (default a temporary directory)")
     a = ap.parse_args(argv)
     sys.path.insert(0, str(ROOT / "src"))
-    results = []
     with tempfile.TemporaryDirectory(dir=a.dir) as tmp:
+        benches = []
         for n in a.sizes:
             db = Path(tmp) / f"monitor-{n}.db"
             t = time.perf_counter()
             build(db, n)
             print(f"built {n:,} predictions and {MINUTES:,} minute profiles in {time.perf_counter() - t:.0f} s ({db.stat().st_size / 1e9:.2f} GB)", flush=True)
-            r = measure(db)
-            results.append(r)
+            benches.append(Bench(db))
+        for _ in range(a.rounds):  # sizes alternate, so a busy moment on a shared machine hits each alike
+            for b in benches:
+                b.round()
+        results = [b.finish() for b in benches]
+        for r in results:
             print(json.dumps(r), flush=True)
-            db.unlink()
     print()
     print("| stored predictions | catch-up ms/window | one tick, warm ms | one tick, cold ms | 3-day stored query ms | 3-day ad-hoc hourly s | incidents (unit) |")
     print("|---:|---:|---:|---:|---:|---:|---:|")
