@@ -11,8 +11,9 @@ For each registered service it
 3. hands the verdicts to the store, which keeps the findings' lifecycle (see
    ``store/_findings.py``) and moves the service's cursor in the same transaction.
 
-Its cost is one window of profiles per window evaluated (plus the hour before, for the
-guard baseline), whatever the traffic: profiles, not records, are read.
+Its cost is one window of profiles per window evaluated plus the history before it (the
+guard baseline's hour, the change detectors' six-hour span; decoded profiles are kept
+between ticks), whatever the traffic: profiles, not records, are read.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from telltale.monitor.cache import cache_for
 from telltale.monitor.canary import canary_findings
 from telltale.monitor.causes import group
-from telltale.monitor.windows import BASELINE_S, window_findings
+from telltale.monitor.windows import history_start, window_findings
 from telltale.profile import Profile
 from telltale.spec import ServiceSpec
 from telltale.store import Store
@@ -80,7 +81,7 @@ def tick_service(store: Store, project: str, spec: ServiceSpec, now: float, *, w
     for w0 in late:
         windows.append(_evaluate(store, project, spec, reference, w0, w0 + window_s, late=True))
     if end > start:
-        minutes = cache_for(store).read_minutes(store, project, service, start - BASELINE_S, end)
+        minutes = cache_for(store).read_minutes(store, project, service, history_start(start, start + window_s), end)
         starts = [m for m, _ in minutes]
         w0 = start
         while w0 < end:
@@ -96,7 +97,7 @@ def tick_service(store: Store, project: str, spec: ServiceSpec, now: float, *, w
 
 
 def _evaluate(store: Store, project: str, spec: ServiceSpec, reference: Profile | None, w0: float, w1: float, *, late: bool) -> Evaluated:
-    minutes = cache_for(store).read_minutes(store, project, spec.service, w0 - BASELINE_S, w1)
+    minutes = cache_for(store).read_minutes(store, project, spec.service, history_start(w0, w1), w1)
     return _one(store, project, spec, reference, minutes, [m for m, _ in minutes], w0, w1, late=late)
 
 

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from telltale.checks import run_checks
+from telltale.detect import change_findings, span_start
 from telltale.profile import Profile
 from telltale.spec import ServiceSpec
 from telltale.store import Store
@@ -40,8 +41,8 @@ class WindowedFindings:
 
 def window_findings(spec: ServiceSpec, reference: Profile | None, minutes: Minutes, starts: Sequence[int],
                     w0: float, w1: float) -> tuple[Profile | None, list[Finding]]:
-    """The merged profile of [w0, w1) and its findings; ``minutes`` must cover the hour before
-    ``w0`` too (``starts`` are their minutes, for bisecting). (None, []) without records."""
+    """The merged profile of [w0, w1) and its findings; ``minutes`` must reach back to
+    :func:`history_start` (``starts`` are their minutes, for bisecting). (None, []) without records."""
     profile = Profile.merge_all(p for _, p in minutes[bisect_left(starts, w0):bisect_left(starts, w1)])
     if profile is None:
         return None, []
@@ -49,8 +50,14 @@ def window_findings(spec: ServiceSpec, reference: Profile | None, minutes: Minut
     baseline = Profile(n=sum(p.n for _, p in before), guards=sum((Counter(p.guards) for _, p in before), Counter()))
     window = Window.from_epoch(w0, w1)
     found = run_checks(spec, profile, reference, window, baseline=baseline)
-    found.extend(_change_findings(spec, minutes[bisect_left(starts, w0 - BASELINE_S):bisect_left(starts, w1)], window))
+    found.extend(change_findings(spec, minutes[:bisect_left(starts, w1)], window))  # it reads from span_start(w1)
     return profile, found
+
+
+def history_start(w0: float, w1: float) -> float:
+    """How far back a window's verdict reads: the guard baseline's hour, and the change
+    detectors' trailing span (``telltale.detect.span_start``, six to seven hours)."""
+    return min(w0 - BASELINE_S, float(span_start(w1)))
 
 
 def findings_for(store: Store, project: str, spec: ServiceSpec, since: float, until: float, window_s: float) -> WindowedFindings:
@@ -64,7 +71,7 @@ def findings_for(store: Store, project: str, spec: ServiceSpec, since: float, un
     if n > MAX_WINDOWS:
         raise ValueError(f"{n} windows of {window_s:g}s between since and until; the most is {MAX_WINDOWS}: use a larger window or a shorter span")
     reference = store.get_reference(project, spec.service)
-    minutes = store.read_minutes(project, spec.service, start - BASELINE_S, until)  # one read for every window
+    minutes = store.read_minutes(project, spec.service, history_start(start, start + window_s), until)  # one read for every window
     starts = [m for m, _ in minutes]
     out: list[Finding] = []
     used = 0
@@ -76,11 +83,3 @@ def findings_for(store: Store, project: str, spec: ServiceSpec, since: float, un
             out.extend(found)
     return WindowedFindings(out, used)
 
-
-def _change_findings(spec: ServiceSpec, minutes: Minutes, window: Window) -> list[Finding]:
-    """The sequential change detectors' findings, once ``telltale.detect`` has landed."""
-    try:
-        from telltale.detect import change_findings  # type: ignore[import-not-found]
-    except ImportError:  # until the detectors branch merges; the lead removes this guard then
-        return []
-    return list(change_findings(spec, list(minutes), window))
