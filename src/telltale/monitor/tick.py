@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import math
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from telltale.monitor.cache import cache_for
@@ -106,8 +107,10 @@ def _one(store: Store, project: str, spec: ServiceSpec, reference: Profile | Non
     profile, found = window_findings(spec, reference, minutes, starts, w0, w1)
     if profile is None:
         return Evaluated(w0, w1, 0, late=late)
-    if profile.sources.get("canary", 0):
-        from telltale.types import Window
+    from telltale.detect import change_findings
+    from telltale.types import Window
 
+    found = found + change_findings(spec, minutes[:bisect_left(starts, w1)], Window.from_epoch(w0, w1))
+    if profile.sources.get("canary", 0):
         found = found + canary_findings(spec, store.read_version_minutes(project, spec.service, w0, w1), Window.from_epoch(w0, w1))
     return Evaluated(w0, w1, profile.n, tuple(found), group(spec.service, spec, profile, found), late=late)

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from telltale.checks import run_checks
-from telltale.detect import change_findings, span_start
+from telltale.detect import span_start
 from telltale.profile import Profile
 from telltale.spec import ServiceSpec
 from telltale.store import Store
@@ -50,13 +50,12 @@ def window_findings(spec: ServiceSpec, reference: Profile | None, minutes: Minut
     baseline = Profile(n=sum(p.n for _, p in before), guards=sum((Counter(p.guards) for _, p in before), Counter()))
     window = Window.from_epoch(w0, w1)
     found = run_checks(spec, profile, reference, window, baseline=baseline)
-    found.extend(change_findings(spec, minutes[:bisect_left(starts, w1)], window))  # it reads from span_start(w1)
     return profile, found
 
 
 def history_start(w0: float, w1: float) -> float:
-    """How far back a window's verdict reads: the guard baseline's hour, and the change
-    detectors' trailing span (``telltale.detect.span_start``, six to seven hours)."""
+    """How far back the monitor's verdict on a window reads: the guard baseline's hour, and
+    the change detectors' trailing span (``telltale.detect.span_start``, six to seven hours)."""
     return min(w0 - BASELINE_S, float(span_start(w1)))
 
 
