@@ -126,7 +126,7 @@ def unit_switch_db(sqlite_url: str, eta_spec) -> str:
 
 
 def test_findings_from_the_store(unit_switch_db: str) -> None:
-    args = ["findings", "--service", "eta", "--db", unit_switch_db, "--since", "2026-01-01T00:00:00Z", "--until", str(T0 + 600)]
+    args = ["findings", "--service", "eta", "--db", unit_switch_db, "--since", "2026-01-01T00:00:00Z", "--until", str(T0 + 600), "--window", "300"]
     result = CliRunner().invoke(app, [*args, "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
@@ -142,7 +142,7 @@ def test_findings_from_the_store(unit_switch_db: str) -> None:
 def test_findings_from_a_server(unit_switch_db: str) -> None:
     server = start_server(unit_switch_db)
     try:
-        args = ["findings", "--service", "eta", "--server", server.url, "--since", str(T0), "--until", str(T0 + 600), "--json"]
+        args = ["findings", "--service", "eta", "--server", server.url, "--since", str(T0), "--until", str(T0 + 600), "--window", "300", "--json"]
         result = CliRunner().invoke(app, [*args, "--token", server.token])
         assert result.exit_code == 0, result.output
         assert any(f["kind"] == "unit" and f["feature"] == "prep_time_s" for f in json.loads(result.stdout)["findings"])

@@ -81,6 +81,7 @@ def start_server(
     token: str | None = None,
     specs: Sequence[str | Path] = (),
     max_body_bytes: int | None = None,
+    monitor_every: float | None = None,
     ready_timeout: float = 30.0,
     extra_args: Sequence[str] = (),
 ) -> ServerHandle:
@@ -101,6 +102,8 @@ def start_server(
         cmd += ["--spec", str(s)]
     if max_body_bytes is not None:
         cmd += ["--max-body-bytes", str(max_body_bytes)]
+    if monitor_every is not None:
+        cmd += ["--monitor-every", str(monitor_every)]
     cmd += list(extra_args)  # e.g. --max-in-flight 2, --metrics-token
     fd, log_name = tempfile.mkstemp(prefix="telltale-server-", suffix=".log")
     log = os.fdopen(fd, "w")
@@ -159,7 +162,7 @@ def eta_spec_path() -> Path:
 def module_server(tmp_path_factory: pytest.TempPathFactory, eta_spec_path_module: Path) -> Iterator[ServerHandle]:
     """One SQLite-backed server for a whole test module (starting one costs seconds)."""
     db = tmp_path_factory.mktemp("server") / "telltale.db"
-    h = start_server(f"sqlite:///{db}", specs=[eta_spec_path_module])
+    h = start_server(f"sqlite:///{db}", specs=[eta_spec_path_module], monitor_every=1.0)
     yield h
     h.stop()
 

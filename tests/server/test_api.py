@@ -176,7 +176,7 @@ def test_reference_upload_feeds_drift_findings(module_server: ServerHandle, eta_
             r["inputs"]["prep_time_s"] = float(rng.normal(1500, 120))
             current.append(r)
         assert c.post("/v1/services/d-eta/predictions", json={"records": current}).json()["accepted"] == 600
-        found = c.get("/v1/services/d-eta/findings", params={"since": T0, "until": T0 + 300}).json()["findings"]
+        found = c.get("/v1/services/d-eta/findings", params={"since": T0, "until": T0 + 300, "window": 300}).json()["findings"]
     drift = [f for f in found if f["kind"] == "drift" and f["feature"] == "prep_time_s"]
     assert drift, found
     assert not [f for f in found if f["kind"] in ("range", "unit")]

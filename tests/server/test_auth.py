@@ -19,6 +19,7 @@ ROUTES = [
     ("POST", "/v1/services/{s}/predictions", {"records": [eta_record(999, T0, prefix="intruder")]}),
     ("GET", "/v1/services/{s}/predictions", None),
     ("GET", "/v1/services/{s}/findings", None),
+    ("GET", "/v1/services/{s}/findings/f0", None),
     ("GET", "/v1/services/{s}/control", None),
     ("PUT", "/v1/services/{s}/control", {"mode": "fallback", "reason": "intruder"}),
     ("GET", "/v1/services/{s}/reference", None),

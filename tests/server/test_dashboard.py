@@ -31,13 +31,29 @@ def page():
             browser.close()
 
 
-def test_landing_page_lists_services_and_their_latest_findings(module_server: ServerHandle, page) -> None:
+def _switched(i: int, ts: float, prefix: str) -> dict:
+    """A record whose prep_time_s arrived in milliseconds, refused by the contract and served by the rules."""
+    r = eta_record(i, ts, prefix=prefix)
+    r["inputs"]["prep_time_s"] *= 1000
+    r.update(source="rules", violations=[{"field": "prep_time_s", "kind": "range", "message": "above the maximum 7200", "required": True}])
+    return r
+
+
+def test_landing_page_shows_open_incidents_first_and_recently_resolved_ones_apart(module_server: ServerHandle, page) -> None:
     now = time.time()
-    records = [eta_record(i, now - 240 + i, prefix="web") for i in range(200)]
-    for r in records:
-        r["inputs"]["prep_time_s"] *= 1000  # the upstream switched to milliseconds
+    w_open = (now - 60) // 300 * 300 - 300  # a closed window: the fault is still the latest thing seen
+    w_old = (now - 7200) // 300 * 300  # two hours ago, with clean windows after it: resolved
+    records = [_switched(i, w_open + i, "web") for i in range(200)] + [_switched(i, w_old + i, "old") for i in range(200)]
+    records += [eta_record(i, w_old + 300 + i * 3, prefix="clean") for i in range(200)]  # 10 clean minutes after the old one
     with module_server.client() as c:
-        assert c.post("/v1/services/eta/predictions", json={"records": records}).json()["accepted"] == 200
+        assert c.post("/v1/services/eta/predictions", json={"records": records}).json()["accepted"] == 600
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            data = c.get("/v1/services/eta/findings", params={"since": "-1d"}).json()
+            if sorted(i["state"] for i in data["incidents"] if i["cause"]["kind"] == "unit") == ["open", "resolved"]:
+                break
+            time.sleep(0.25)
+    (open_unit,) = [i for i in data["incidents"] if i["cause"]["kind"] == "unit" and i["state"] == "open"]
 
     page.goto(module_server.url + "/")
     page.fill("#token", "tt_not-a-token")
@@ -47,17 +63,19 @@ def test_landing_page_lists_services_and_their_latest_findings(module_server: Se
     page.fill("#token", module_server.token)
     page.click("button[type=submit]")
     card = page.locator(".service[data-service=eta]")
-    card.locator("tr.finding").first.wait_for(timeout=15_000)
+    card.locator("table.incidents.resolved tr.cause").first.wait_for(timeout=15_000)
     assert card.locator("h2").inner_text() == "eta"
-    assert "200 records" in card.locator(".meta").first.inner_text()
-    rows = [r.inner_text() for r in card.locator("tr.finding").all()]
-    unit = [r for r in rows if "\tunit\t" in r]
-    assert len(unit) == 1 and "prep_time_s" in unit[0] and "milliseconds" in unit[0]
-    severities = [r.split("\t")[0] for r in rows]
-    counts = card.locator(".counts").inner_text()
-    assert f"{severities.count('critical')} critical" in counts and f"{severities.count('warning')} warning" in counts
+    assert "600 records" in card.locator(".meta").first.inner_text()
+    assert card.locator("h3").all_inner_texts() == ["Open", "Recently resolved"]  # open first, resolved apart
+    causes = [r.inner_text() for r in card.locator("table.incidents.open tr.cause").all()]
+    assert len(causes) == 1 and causes[0].startswith("critical\tunit prep_time_s\t") and "milliseconds" in causes[0]
+    under = card.locator(f"table.incidents.open tr.consequence[data-cause='{open_unit['cause']['id']}']").all_inner_texts()
+    assert {line.split("\t")[1] for line in under} >= {"└ range prep_time_s", "└ fallback"}
+    resolved = [r.inner_text() for r in card.locator("table.incidents.resolved tr.cause").all()]
+    assert len(resolved) == 1 and "unit prep_time_s" in resolved[0]
+    assert "1 open · 1 critical · 1 resolved in the last day" in card.locator(".counts").inner_text()
 
     page.reload()  # the token is remembered by this browser
-    page.locator(".service[data-service=eta] tr.finding").first.wait_for(timeout=15_000)
+    page.locator(".service[data-service=eta] tr.cause").first.wait_for(timeout=15_000)
     assert page.locator("#login").is_hidden()
     assert page.locator("#project").inner_text() == "project default"

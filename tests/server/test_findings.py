@@ -45,11 +45,11 @@ def test_unit_finding_in_the_first_window_after_the_switch_only(unit_switch: Ser
 
 def test_windows_without_records_are_skipped_and_spans_are_checked(unit_switch: ServerHandle) -> None:
     with unit_switch.client() as c:
-        empty = c.get("/v1/services/eta/findings", params={"since": T0 - 7200, "until": T0 - 3600}).json()
+        empty = c.get("/v1/services/eta/findings", params={"since": T0 - 7200, "until": T0 - 3600, "window": 300}).json()
         assert empty["findings"] == [] and empty["windows"] == 0
         one = c.get("/v1/services/eta/findings", params={"since": "2026-01-01T00:00:00Z", "until": "2026-01-01T00:10:00Z", "window": 600}).json()
         assert one["windows"] == 1
         assert c.get("/v1/services/eta/findings", params={"since": T0, "until": T0 + 600, "window": 30}).status_code == 422
-        assert c.get("/v1/services/eta/findings", params={"since": T0, "until": T0 - 1}).status_code == 422
+        assert c.get("/v1/services/eta/findings", params={"since": T0, "until": T0 - 1, "window": 300}).status_code == 422
         too_many = c.get("/v1/services/eta/findings", params={"since": 0, "until": T0, "window": 60})
         assert too_many.status_code == 422 and "larger window" in too_many.json()["detail"]

@@ -1,11 +1,19 @@
-"""``telltale findings``: a service's findings per window, from a store or a server."""
+"""``telltale findings``: a service's incidents as the monitor stored them, or findings per window.
+
+Without ``--window`` it shows what the monitor (running in ``telltale serve``)
+remembers: open incidents first, each cause with its consequences under it, then the
+ones resolved in the span, apart. With ``--window 300`` it computes the checks' verdicts
+per window afresh for any span, as the server's ``?window=`` does.
+"""
 
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from typing import Any
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -18,21 +26,26 @@ def register(app: typer.Typer) -> None:
         server: str | None = typer.Option(None, "--server", help="Ask a telltale server instead, e.g. http://127.0.0.1:8000."),
         token: str | None = typer.Option(None, "--token", envvar="TELLTALE_TOKEN", help="Bearer token for --server."),
         project: str = typer.Option("default", "--project", help="The project (with --db)."),
-        since: str = typer.Option("-1h", "--since", help="Epoch seconds, ISO 8601, or back from now: -1h, -30m, -7d."),
+        since: str | None = typer.Option(None, "--since", help="Epoch seconds, ISO 8601, or back from now: -1h, -30m, -7d. Default -1d (stored) or -1h (--window)."),
         until: str | None = typer.Option(None, "--until", help="As --since; default now."),
-        window: float = typer.Option(300.0, "--window", help="Window length in seconds (at least 60)."),
+        state: str = typer.Option("all", "--state", help="Stored findings that are open, resolved, or all."),
+        window: float | None = typer.Option(None, "--window", help="Compute findings per window of this many seconds (at least 60) instead of reading stored ones."),
         as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
     ) -> None:
-        """Print the data-quality and drift findings of a service, window by window."""
+        """Print a service's incidents (open first, then recently resolved), or with --window its findings per window."""
         err = Console(stderr=True, highlight=False, soft_wrap=True)
         if db and server:
             err.print("[red]error[/red]: give --db or --server, not both")
             raise typer.Exit(2)
+        if state not in ("open", "resolved", "all"):
+            err.print(f"[red]error[/red]: --state must be open, resolved or all, got {state!r}")
+            raise typer.Exit(2)
+        since = since or ("-1h" if window is not None else "-1d")
         try:
             if server:
-                data = _from_server(server, token, service, since, until, window)
+                data = _from_server(server, token, service, since, until, state, window)
             else:
-                data = _from_store(db or "sqlite:///telltale.db", project, service, since, until, window)
+                data = _from_store(db or "sqlite:///telltale.db", project, service, since, until, state, window)
         except _Failure as e:
             err.print(f"[red]error[/red]: {e}")
             raise typer.Exit(e.code) from None
@@ -41,7 +54,11 @@ def register(app: typer.Typer) -> None:
             return
         from telltale.cli._common import console
 
-        _print_table(console(), service, data)
+        out = console()
+        if window is not None:
+            _print_windows(out, service, data)
+        else:
+            _print_incidents(out, service, data)
 
 
 class _Failure(Exception):
@@ -50,7 +67,7 @@ class _Failure(Exception):
         self.code = code
 
 
-def _from_server(url: str, token: str | None, service: str, since: str, until: str | None, window: float) -> dict[str, Any]:
+def _from_server(url: str, token: str | None, service: str, since: str, until: str | None, state: str, window: float | None) -> dict[str, Any]:
     import httpx
 
     from telltale.cli._common import saved_token
@@ -58,7 +75,11 @@ def _from_server(url: str, token: str | None, service: str, since: str, until: s
     token = token or saved_token()[0]
     if not token:
         raise _Failure(f"--server needs --token (or TELLTALE_TOKEN): none given and none saved in {saved_token()[1]}, where `telltale serve` keeps the token it made", 2)
-    params: dict[str, Any] = {"since": since, "window": window}
+    params: dict[str, Any] = {"since": since}
+    if window is not None:
+        params["window"] = window
+    else:
+        params["state"] = state
     if until:
         params["until"] = until
     try:
@@ -75,11 +96,12 @@ def _from_server(url: str, token: str | None, service: str, since: str, until: s
     return resp.json()
 
 
-def _from_store(db: str, project: str, service: str, since: str, until: str | None, window: float) -> dict[str, Any]:
+def _from_store(db: str, project: str, service: str, since: str, until: str | None, state: str, window: float | None) -> dict[str, Any]:
     from telltale.clock import SYSTEM_CLOCK
     from telltale.errors import TelltaleError
-    from telltale.server.timeparse import to_epoch
     from telltale.monitor import findings_for
+    from telltale.monitor.incidents import incidents
+    from telltale.server.timeparse import to_epoch
     from telltale.store import Store
 
     now = SYSTEM_CLOCK.now()
@@ -100,6 +122,12 @@ def _from_store(db: str, project: str, service: str, since: str, until: str | No
         if spec is None:
             raise _Failure(f"service {service!r} is not registered in project {project!r} of {db}; register it with `telltale serve --spec telltale.yaml --db {db}`", 2)
         try:
+            if window is None:
+                groups = incidents(store.findings(project, service, state=state, since=t0, until=t1))
+                cursor = store.monitor_cursor(project, service)
+                return {"state": state, "since": t0, "until": t1, "evaluated_until": cursor.evaluated_until if cursor else None,
+                        "open": sum(i.is_open for i in groups), "resolved": sum(not i.is_open for i in groups),
+                        "incidents": [i.to_dict() for i in groups]}
             result = findings_for(store, project, spec, t0, t1, window)
         except ValueError as e:
             raise _Failure(str(e), 2) from None
@@ -110,7 +138,52 @@ def _from_store(db: str, project: str, service: str, since: str, until: str | No
     return {"findings": [f.to_dict() for f in result.findings], "windows": result.windows, "since": t0, "until": t1, "window": window}
 
 
-def _print_table(console: Console, service: str, data: dict[str, Any]) -> None:
+def _print_incidents(console: Console, service: str, data: dict[str, Any]) -> None:
+    items = data["incidents"]
+    span = f"since {_when(data['since'])}" if data.get("since") is not None else ""
+    if data.get("evaluated_until") is None:
+        console.print(f"the monitor has not run for {service} on this store yet (it runs inside `telltale serve`); "
+                      "`telltale findings --window 300` computes findings per window now")
+    opened = [i for i in items if i["state"] == "open"]
+    closed = [i for i in items if i["state"] != "open"]
+    console.print(f"[bold]{service}[/bold]: {len(opened)} open incident(s), {len(closed)} resolved {span}".rstrip())
+    if opened:
+        console.print(_table("OPEN", opened, "last seen", "last_seen"))
+    if closed:
+        console.print(_table("RESOLVED", closed, "resolved", "resolved"))
+    if not items:
+        console.print("[green]no findings[/green]")
+
+
+def _table(title: str, items: list[dict[str, Any]], until_label: str, until_key: str) -> Table:
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
+    table.add_column("severity", no_wrap=True)
+    table.add_column("finding", overflow="fold", ratio=1)
+    table.add_column("opened", no_wrap=True)
+    table.add_column(until_label, no_wrap=True)
+    for inc in items:
+        cause = inc["cause"]
+        colour = "red" if inc["severity"] == "critical" else "yellow"
+        table.add_row(f"[{colour}]{inc['severity']}[/{colour}]", _name(cause), _when(inc["opened"]), _when(inc[until_key]))
+        table.add_row("", f"[dim]{cause['message']}[/dim]", "", "")
+        if cause.get("change"):
+            table.add_row("", f"[dim]{cause['change']}[/dim]", "", "")
+        for c in inc["consequences"]:
+            table.add_row("", f"└ {_name(c)} ({c['severity']})", _when(c["opened"]), _when(c[until_key] if c[until_key] is not None else c["last_seen"]))
+    return table
+
+
+def _name(f: dict[str, Any]) -> str:
+    return f"{f['kind']} {f['feature']}" if f.get("feature") else f["kind"]
+
+
+def _when(t: float | None) -> str:
+    if t is None:
+        return "-"
+    return datetime.fromtimestamp(t, timezone.utc).strftime("%m-%d %H:%MZ")
+
+
+def _print_windows(console: Console, service: str, data: dict[str, Any]) -> None:
     items = data["findings"]
     if not items:
         console.print(f"[green]no findings[/green] for {service} in {data['windows']} window(s) with records")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -24,6 +25,9 @@ from telltale.spec.load import DEFAULT_LIMITS, SpecLimits
 from telltale.store import Store
 from telltale.wire import DEFAULT_LIMITS as DEFAULT_RECORD_LIMITS, RecordLimits
 
+if TYPE_CHECKING:
+    from telltale.server.jobs import Jobs
+
 #: 10 MB: a batch of about 10,000 typical records; larger batches should be split.
 DEFAULT_MAX_BODY_BYTES = 10_000_000
 
@@ -42,6 +46,7 @@ def create_app(
     max_services: int = DEFAULT_MAX_SERVICES,
     spec_limits: SpecLimits = DEFAULT_LIMITS,
     record_limits: RecordLimits = DEFAULT_RECORD_LIMITS,
+    jobs: Jobs | None = None,
 ) -> FastAPI:
     """The telltale server over ``store``.
 
@@ -53,14 +58,26 @@ def create_app(
     server's own counters. ``max_in_flight`` writing and ``max_reads`` reading requests
     are worked on at once, more are shed with 503; ``token_rate`` is the requests per second a token without a rate of
     its own may make (None: unlimited); ``metrics_token`` makes ``/metrics`` need a read
-    token and show only that token's project.
+    token and show only that token's project. ``jobs`` (``server/jobs.py``: the monitor
+    and what follows it) run in the background while the app is up.
     """
     import telltale
 
-    app = FastAPI(title="telltale", version=telltale.__version__, docs_url=None, redoc_url=None)
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if jobs is not None:
+            jobs.start()
+        try:
+            yield
+        finally:
+            if jobs is not None:
+                jobs.stop()
+
+    app = FastAPI(title="telltale", version=telltale.__version__, docs_url=None, redoc_url=None, lifespan=lifespan)
     app.state.store = store
     app.state.clock = clock
     app.state.record_limits = record_limits
+    app.state.jobs = jobs
     app.state.metrics = ServerMetrics(recorders)
     app.state.readiness = Readiness(store)
     app.state.rate_limiter = RateLimiter(token_rate)

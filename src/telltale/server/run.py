@@ -38,8 +38,10 @@ def run_server(
     metrics_token: bool = False,
     max_services: int = DEFAULT_MAX_SERVICES,
     record_limits: RecordLimits = DEFAULT_RECORD_LIMITS,
+    monitor_every_s: float = 60.0,
 ) -> None:
-    """Serve until interrupted. Raises TelltaleError (SpecError, StoreError) before serving."""
+    """Serve until interrupted, with the monitor (and what follows it) ticking every
+    ``monitor_every_s``. Raises TelltaleError (SpecError, StoreError) before serving."""
     import uvicorn
 
     from telltale.server.app import create_app
@@ -56,7 +58,9 @@ def run_server(
         console.print(f"  token   {token_line}")
         if names:
             console.print(f"  specs   {', '.join(names)}")
-        app = create_app(store, max_body_bytes=max_body_bytes, max_in_flight=max_in_flight, token_rate=token_rate,
+        from telltale.server.jobs import default_jobs
+
+        app = create_app(store, max_body_bytes=max_body_bytes, jobs=default_jobs(store, monitor_every_s=monitor_every_s), max_in_flight=max_in_flight, token_rate=token_rate,
                          metrics_token=metrics_token, max_services=max_services,
                          record_limits=record_limits)
         # Idle connections close after timeout_keep_alive, headers must arrive within
@@ -140,6 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--max-services", type=int, default=DEFAULT_MAX_SERVICES)
     for name in LIMIT_OPTIONS:
         ap.add_argument(f"--{name.replace('_', '-')}", type=type(getattr(DEFAULT_RECORD_LIMITS, name)), default=getattr(DEFAULT_RECORD_LIMITS, name))
+    ap.add_argument("--monitor-every", type=float, default=60.0, help="seconds between monitor ticks")
     a = ap.parse_args(argv)
     try:
         limits = RecordLimits(**{name: getattr(a, name) for name in LIMIT_OPTIONS})
@@ -149,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         run_server(db=a.db, host=a.host, port=a.port, specs=a.spec, project=a.project, max_body_bytes=a.max_body_bytes,
                    max_in_flight=a.max_in_flight, token_rate=a.token_rate, metrics_token=a.metrics_token, max_services=a.max_services,
-                   record_limits=limits)
+                   record_limits=limits, monitor_every_s=a.monitor_every)
     except SpecError as e:
         print(e, flush=True)
         return 2

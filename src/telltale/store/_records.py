@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from telltale.store import _json
+from telltale.store import _changes, _json
 from telltale.store._sql import insert_ignore
 from telltale.store.schema import MAX_ID_LEN, minute_profiles, predictions
 from telltale.types import PredictionRecord
@@ -40,12 +40,14 @@ SpecLookup = Callable[[Connection, str], "ServiceSpec | None"]
 
 
 def insert_records(conn: Connection, project: str, records: Sequence[PredictionRecord], spec_for: SpecLookup,
-                   limits: RecordLimits = DEFAULT_LIMITS) -> tuple[int, int]:
+                   limits: RecordLimits = DEFAULT_LIMITS, now: float = 0.0) -> tuple[int, int]:
     """Insert new records and fold them into minute profiles; return (inserted, duplicates).
 
     A record id is unique per service (migration 0002): the same id in two services is
     two records. ValueError names the first record that breaks ``limits``, before any
-    row is written: what is stored can always be read back.
+    row is written: what is stored can always be read back. ``now`` (the store's clock)
+    stamps the profiles touched, so the monitor finds the windows that late records
+    changed; new component versions go to the change log.
     """
     unique: dict[tuple[str, str], tuple[PredictionRecord, dict[str, Any]]] = {}
     for r in records:
@@ -58,7 +60,8 @@ def insert_records(conn: Connection, project: str, records: Sequence[PredictionR
     stmt = insert_ignore(conn, predictions, ("project", "service", "id")).returning(p.service, p.id)
     new_keys = {(s, i) for s, i in conn.execute(stmt, rows)}
     new = [unique[k][0] for k in sorted(new_keys)]
-    _fold_profiles(conn, project, new, spec_for)
+    _fold_profiles(conn, project, new, spec_for, now)
+    _changes.note_versions(conn, project, new)
     return len(new), len(records) - len(new)
 
 
@@ -152,7 +155,7 @@ def _row(project: str, r: PredictionRecord, d: dict[str, Any]) -> dict[str, Any]
     }
 
 
-def _fold_profiles(conn: Connection, project: str, new: list[PredictionRecord], spec_for: SpecLookup) -> None:
+def _fold_profiles(conn: Connection, project: str, new: list[PredictionRecord], spec_for: SpecLookup, now: float) -> None:
     from telltale.profile import Profile
 
     groups: dict[tuple[str, str, int], list[PredictionRecord]] = defaultdict(list)
@@ -173,4 +176,4 @@ def _fold_profiles(conn: Connection, project: str, new: list[PredictionRecord], 
         row = conn.execute(sa.select(m.n, m.data).where(where).with_for_update()).one()
         if row.data is not None:
             profile = Profile.from_bytes(bytes(row.data)).merge(profile)
-        conn.execute(minute_profiles.update().where(where).values(n=row.n + len(groups[key]), data=profile.to_bytes()))
+        conn.execute(minute_profiles.update().where(where).values(n=row.n + len(groups[key]), data=profile.to_bytes(), updated_at=now))

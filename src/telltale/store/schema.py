@@ -71,6 +71,8 @@ minute_profiles = sa.Table(
     sa.Column("minute", sa.BigInteger, primary_key=True, comment="epoch seconds of the minute's start"),
     sa.Column("n", sa.BigInteger, nullable=False),
     sa.Column("data", sa.LargeBinary, nullable=True, comment="Profile.to_bytes(); null only inside the inserting transaction"),
+    sa.Column("updated_at", sa.Double, nullable=True, comment="store clock at the last fold: how the monitor finds windows late records changed"),
+    sa.Index("ix_tt_minute_profiles_updated", "project", "service", "updated_at"),
 )
 
 references = sa.Table(
@@ -194,4 +196,73 @@ silences = sa.Table(
     sa.Column("created_by", sa.String(200), nullable=False),
     sa.Column("comment", sa.Text, nullable=False),
     sa.Index("ix_tt_silences_project_ends", "project", "ends_at"),
+)
+
+# -- the monitor's memory (migration 0003) ---------------------------------------------
+
+findings = sa.Table(
+    "tt_findings",
+    metadata,
+    sa.Column("project", sa.String(64), primary_key=True),
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("service", sa.String(64), nullable=False),
+    sa.Column("fingerprint", sa.String(512), nullable=False, comment="service/kind/feature-or-stage"),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("feature", sa.String(256)),
+    sa.Column("severity", sa.String(8), nullable=False, comment="the worst of its windows"),
+    sa.Column("opened", sa.Double, nullable=False, comment="start of its first window"),
+    sa.Column("last_seen", sa.Double, nullable=False, comment="end of its last window"),
+    sa.Column("resolved", sa.Double, comment="null while open"),
+    sa.Column("misses", sa.Integer, nullable=False, comment="windows with records since last_seen that lacked it"),
+    sa.Column("cause", sa.String(32), comment="id of the finding this one is a consequence of"),
+    sa.Column("change", sa.Text, comment="the nearest preceding version change, in words"),
+    sa.Column("latest", sa.Text, nullable=False, comment="Finding.to_dict() of its newest window, JSON"),
+    sa.Index("ix_tt_findings_service_opened", "project", "service", "opened"),
+    sa.Index("ix_tt_findings_service_resolved", "project", "service", "resolved"),
+)
+
+finding_windows = sa.Table(
+    "tt_finding_windows",
+    metadata,
+    sa.Column("project", sa.String(64), primary_key=True),
+    sa.Column("finding_id", sa.String(32), primary_key=True),
+    sa.Column("start", sa.Double, primary_key=True),
+    sa.Column("end", sa.Double, nullable=False),
+    sa.Column("service", sa.String(64), nullable=False),
+    sa.Column("fingerprint", sa.String(512), nullable=False),
+    sa.Column("severity", sa.String(8), nullable=False),
+    sa.Column("data", sa.Text, nullable=False, comment="Finding.to_dict() of this window, JSON"),
+    sa.Index("ix_tt_finding_windows_service_start", "project", "service", "start"),
+)
+
+monitor_state = sa.Table(
+    "tt_monitor_state",
+    metadata,
+    sa.Column("project", sa.String(64), primary_key=True),
+    sa.Column("service", sa.String(64), primary_key=True),
+    sa.Column("evaluated_until", sa.Double, nullable=False, comment="end of the last closed window evaluated"),
+    sa.Column("watermark", sa.Double, nullable=False, comment="newest minute-profile updated_at already evaluated"),
+    sa.Column("ticked_at", sa.Double, nullable=False),
+)
+
+component_versions = sa.Table(
+    "tt_component_versions",
+    metadata,
+    sa.Column("project", sa.String(64), primary_key=True),
+    sa.Column("service", sa.String(64), primary_key=True),
+    sa.Column("component", sa.String(128), primary_key=True, comment="'model' for the model version"),
+    sa.Column("version", sa.String(256), primary_key=True),
+    sa.Column("first_seen", sa.Double, nullable=False),
+    sa.Column("last_seen", sa.Double, nullable=False, comment="kept to within a minute"),
+)
+
+changes = sa.Table(
+    "tt_changes",
+    metadata,
+    sa.Column("project", sa.String(64), primary_key=True),
+    sa.Column("service", sa.String(64), primary_key=True),
+    sa.Column("component", sa.String(128), primary_key=True),
+    sa.Column("first_seen", sa.Double, primary_key=True, comment="ts of the first record with the new version"),
+    sa.Column("from_version", sa.String(256), comment="null when the component first appeared"),
+    sa.Column("to_version", sa.String(256), nullable=False),
 )

@@ -18,18 +18,20 @@ from sqlalchemy.engine import Connection, Engine
 
 from telltale.clock import SYSTEM_CLOCK, Clock
 from telltale.errors import StoreError
-from telltale.store import _alerts, _records, _tokens
+from telltale.store import _alerts, _changes, _findings, _records, _tokens, _windows
 from telltale.store._tokens import TokenInfo
 from telltale.store._sql import insert_ignore, upsert
 from telltale.store.engine import first_line, make_engine, migrate, read_tx, safe_url, write_tx
 from telltale.store.schema import controls, projects, references, services
-from telltale.types import Alert, PredictionRecord
+from telltale.types import Alert, Finding, PredictionRecord, StoredFinding
 
 if TYPE_CHECKING:
     from telltale.alerts.silences import Silence
     from telltale.control import ControlState
     from telltale.profile import Profile
     from telltale.spec import ServiceSpec
+    from telltale.store._changes import Change
+    from telltale.store._findings import Cursor, Evaluated
 
 @dataclass(frozen=True, slots=True)
 class WriteResult:
@@ -147,7 +149,7 @@ class Store:
         if not records:
             return WriteResult(0, 0)
         with write_tx(self._engine) as conn:
-            inserted, dup = _records.insert_records(conn, project, records, lambda c, s: _spec_in(c, project, s))
+            inserted, dup = _records.insert_records(conn, project, records, lambda c, s: _spec_in(c, project, s), now=self._clock.now())
         return WriteResult(inserted, dup)
 
     def read_predictions(self, project: str, service: str, since: float, until: float, limit: int = 1000,
@@ -189,6 +191,64 @@ class Store:
         from telltale.profile import Profile
 
         return Profile.from_bytes(bytes(blob))
+
+    # findings and changes: the monitor's memory ---------------------------------------
+
+    def findings(self, project: str, service: str, *, state: str = "open", since: float | None = None,
+                 until: float | None = None) -> list[StoredFinding]:
+        """Stored findings of ``service`` in ``state`` (``open``, ``resolved`` or ``all``)
+        that overlap [since, until), oldest first; ValueError on another state."""
+        with read_tx(self._engine) as conn:
+            return _findings.select(conn, project, service, state, since, until)
+
+    def finding(self, project: str, finding_id: str) -> StoredFinding | None:
+        """One stored finding by id; its per-window verdicts are :meth:`finding_evidence`."""
+        with read_tx(self._engine) as conn:
+            return _findings.one(conn, project, finding_id)
+
+    def finding_evidence(self, project: str, finding_id: str, limit: int = _findings.MAX_EVIDENCE) -> list[Finding]:
+        """The finding's verdict in each window that showed it, oldest first."""
+        with read_tx(self._engine) as conn:
+            return _findings.evidence(conn, project, finding_id, limit)
+
+    def changes(self, project: str, service: str, since: float, until: float) -> list[Change]:
+        """Component and model version changes of ``service`` first seen in [since, until), oldest first."""
+        with read_tx(self._engine) as conn:
+            return _changes.read_changes(conn, project, service, since, until)
+
+    def list_projects(self) -> list[str]:
+        with read_tx(self._engine) as conn:
+            return list(conn.execute(sa.select(projects.c.name).order_by(projects.c.name)).scalars())
+
+    def monitor_cursor(self, project: str, service: str) -> Cursor | None:
+        """How far the monitor got for ``service``; None before its first tick."""
+        with read_tx(self._engine) as conn:
+            return _findings.cursor(conn, project, service)
+
+    def profile_updates(self, project: str, service: str, after: float, before: float) -> tuple[float | None, list[int]]:
+        """(newest ``updated_at`` of the service's minute profiles, minutes before ``before``
+        updated after ``after``): how the monitor finds windows late records changed."""
+        with read_tx(self._engine) as conn:
+            return _windows.profile_updates(conn, project, service, after, before)
+
+    def read_version_minutes(self, project: str, service: str, since: float, until: float) -> dict[str, Profile]:
+        """The merged profile of [since, until) per model version ('' for records with none)."""
+        with read_tx(self._engine) as conn:
+            return _windows.version_profiles(conn, project, service, since, until)
+
+    def minute_rows(self, project: str, service: str, since: float, until: float) -> list[tuple[int, str, float | None, bytes]]:
+        """(minute, model_version, updated_at, encoded profile) per stored row in [since, until):
+        for a reader that keeps decoded profiles between reads (the monitor)."""
+        with read_tx(self._engine) as conn:
+            return _windows.minute_rows(conn, project, service, since, until)
+
+    def record_windows(self, project: str, service: str, windows: Sequence[Evaluated], *, window_s: float,
+                       expect: Cursor | None, advance: Cursor) -> bool:
+        """Fold the monitor's window verdicts into stored findings and move its cursor, in
+        one transaction; False when another monitor moved the cursor first."""
+        with write_tx(self._engine) as conn:
+            return _findings.record(conn, project, service, windows, window_s=window_s, expect=expect,
+                                    advance=advance, now=self._clock.now())
 
     # control -------------------------------------------------------------------------
 

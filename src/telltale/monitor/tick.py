@@ -1,0 +1,116 @@
+"""The monitor's tick: evaluate the windows that closed, and again those late records changed.
+
+``tick(store, now)`` is what ``telltale serve`` runs every minute (``server/jobs.py``).
+For each registered service it
+
+1. evaluates every window that closed since the last tick (``WINDOW_S`` long, aligned
+   to the epoch, closed ``CLOSE_DELAY_S`` after its end so a recorder's last batch is
+   in), in order;
+2. evaluates again every earlier window whose minute profiles changed since (late
+   records: the store stamps each profile it folds into with ``updated_at``);
+3. hands the verdicts to the store, which keeps the findings' lifecycle (see
+   ``store/_findings.py``) and moves the service's cursor in the same transaction.
+
+Its cost is one window of profiles per window evaluated plus the history before it (the
+guard baseline's hour, the change detectors' six-hour span; decoded profiles are kept
+between ticks), whatever the traffic: profiles, not records, are read.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from bisect import bisect_left
+from dataclasses import dataclass
+
+from telltale.monitor.cache import cache_for
+from telltale.monitor.canary import canary_findings
+from telltale.monitor.causes import group
+from telltale.monitor.windows import history_start, window_findings
+from telltale.profile import Profile
+from telltale.spec import ServiceSpec
+from telltale.store import Store
+from telltale.store._findings import Cursor, Evaluated
+
+log = logging.getLogger(__name__)
+
+#: Window length: five minutes holds a few hundred decisions at modest traffic (enough
+#: for the checks' significance gates) and keeps a problem's opened time within 5 minutes.
+WINDOW_S = 300.0
+#: A window is closed this long after its end: recorders flush every second or so.
+CLOSE_DELAY_S = 30.0
+#: On its first tick the monitor looks back this far (a day); older windows only if late records change them.
+BACKFILL_S = 86400.0
+#: At most this many new windows per service per tick (a day); a monitor further behind catches up tick by tick.
+MAX_WINDOWS_PER_TICK = 288
+#: Profile updates this close before the watermark are looked at again: transactions
+#: stamp ``updated_at`` before they commit, so one may land just behind the watermark.
+LATE_LOOKBACK_S = 120.0
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceTick:
+    """What one tick did for one service."""
+
+    project: str
+    service: str
+    windows: int
+    late: int
+    recorded: bool
+
+
+def tick(store: Store, now: float) -> list[ServiceTick]:
+    """One pass of the monitor over every service of every project."""
+    out = []
+    for project in store.list_projects():
+        for spec in store.list_services(project):
+            out.append(tick_service(store, project, spec, now))
+    return out
+
+
+def tick_service(store: Store, project: str, spec: ServiceSpec, now: float, *, window_s: float = WINDOW_S) -> ServiceTick:
+    service = spec.service
+    cur = store.monitor_cursor(project, service)
+    closed = math.floor((now - CLOSE_DELAY_S) / window_s) * window_s
+    start = cur.evaluated_until if cur else closed - BACKFILL_S
+    after = cur.watermark - LATE_LOOKBACK_S if cur else math.inf
+    newest, touched = store.profile_updates(project, service, after, start)
+    end = min(closed, start + MAX_WINDOWS_PER_TICK * window_s)
+    reference = store.get_reference(project, service)
+    windows: list[Evaluated] = []
+    late = sorted({math.floor(m / window_s) * window_s for m in touched})
+    for w0 in late:
+        windows.append(_evaluate(store, project, spec, reference, w0, w0 + window_s, late=True))
+    if end > start:
+        minutes = cache_for(store).read_minutes(store, project, service, history_start(start, start + window_s), end)
+        starts = [m for m, _ in minutes]
+        w0 = start
+        while w0 < end:
+            windows.append(_one(store, project, spec, reference, minutes, starts, w0, w0 + window_s, late=False))
+            w0 += window_s
+    advance = Cursor(max(end, start), newest if newest is not None else (cur.watermark if cur else 0.0))
+    if not windows and cur is not None:
+        return ServiceTick(project, service, 0, 0, True)  # nothing closed, nothing late: no write (the watermark can wait)
+    ok = store.record_windows(project, service, windows, window_s=window_s, expect=cur, advance=advance)
+    if not ok:
+        log.info("monitor: %s/%s was ticked by another monitor; skipped", project, service)
+    return ServiceTick(project, service, sum(not w.late for w in windows), len(late), ok)
+
+
+def _evaluate(store: Store, project: str, spec: ServiceSpec, reference: Profile | None, w0: float, w1: float, *, late: bool) -> Evaluated:
+    minutes = cache_for(store).read_minutes(store, project, spec.service, history_start(w0, w1), w1)
+    return _one(store, project, spec, reference, minutes, [m for m, _ in minutes], w0, w1, late=late)
+
+
+def _one(store: Store, project: str, spec: ServiceSpec, reference: Profile | None, minutes: list[tuple[int, Profile]],
+         starts: list[int], w0: float, w1: float, *, late: bool) -> Evaluated:
+    profile, found = window_findings(spec, reference, minutes, starts, w0, w1)
+    if profile is None:
+        return Evaluated(w0, w1, 0, late=late)
+    from telltale.detect import change_findings
+    from telltale.types import Window
+
+    found = found + change_findings(spec, minutes[:bisect_left(starts, w1)], Window.from_epoch(w0, w1))
+    if profile.sources.get("canary", 0):
+        found = found + canary_findings(spec, store.read_version_minutes(project, spec.service, w0, w1), Window.from_epoch(w0, w1))
+    return Evaluated(w0, w1, profile.n, tuple(found), group(spec.service, spec, profile, found), late=late)
