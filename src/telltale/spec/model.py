@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from telltale.spec.feedback import PerformanceSettings, ReviewSettings, TrustSettings
+
 #: Marker ``telltale init`` writes where a person must decide; ``telltale check`` flags it.
 BLANK = "FILL_ME"
 
@@ -235,6 +237,9 @@ class ServiceSpec(_Strict):
     reference: str | None = Field(default=None, description="path of the reference profile, relative to the spec")
     target: str | None = None
     prediction: str | None = None
+    performance: PerformanceSettings = Field(default_factory=PerformanceSettings)
+    trust: TrustSettings = Field(default_factory=TrustSettings)
+    review: ReviewSettings = Field(default_factory=ReviewSettings)
 
     @field_validator("inputs")
     @classmethod
@@ -242,6 +247,12 @@ class ServiceSpec(_Strict):
         if not v:
             raise ValueError("a service needs at least one input field")
         return v
+
+    @model_validator(mode="after")
+    def _performance_fits_output(self) -> ServiceSpec:
+        out = self.output
+        self.performance.check_output(out.classes is not None or out.type in ("category", "bool", "string"))
+        return self
 
     @property
     def required_fields(self) -> list[str]:

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from telltale.clock import SYSTEM_CLOCK, Clock
 from telltale.errors import StoreError
-from telltale.store import _records
+from telltale.store import _feedback, _records
 from telltale.store._sql import insert_ignore, upsert
 from telltale.store.engine import first_line, make_engine, migrate, read_tx, safe_url, write_tx
 from telltale.store.schema import controls, projects, references, services, tokens
@@ -27,6 +27,10 @@ from telltale.types import PredictionRecord
 
 if TYPE_CHECKING:
     from telltale.control import ControlState
+    from telltale.feedback.counts import TrustCounts
+    from telltale.feedback.event import FeedbackEvent
+    from telltale.performance.summary import Summary
+    from telltale.store._feedback import FeedbackResult, FeedbackState
     from telltale.profile import Profile
     from telltale.spec import ServiceSpec
 
@@ -134,6 +138,7 @@ class Store:
             return WriteResult(0, 0)
         with write_tx(self._engine) as conn:
             inserted, dup = _records.insert_records(conn, project, records, lambda c, s: _spec_in(c, project, s))
+            _feedback.join_arrived(conn, project, records, lambda c, s: _spec_in(c, project, s))  # labels that came first
         return WriteResult(inserted, dup)
 
     def read_predictions(self, project: str, service: str, since: float, until: float, limit: int = 1000,
@@ -175,6 +180,37 @@ class Store:
         from telltale.profile import Profile
 
         return Profile.from_bytes(bytes(blob))
+
+    # feedback, realized performance, trust (store/_feedback.py) ---------------------
+
+    def write_feedback(self, project: str, events: Sequence[FeedbackEvent]) -> FeedbackResult:
+        """Store feedback events once each, make the newest per decision current, and fold
+        labels whose prediction is stored into the performance minutes (the rest wait)."""
+        with write_tx(self._engine) as conn:
+            self._ensure_project(conn, project)
+            return _feedback.write_feedback(conn, project, events, lambda c, s: _spec_in(c, project, s), self._clock.now())
+
+    def feedback_state(self, project: str, service: str, prediction_id: str) -> FeedbackState | None:
+        with read_tx(self._engine) as conn:
+            return _feedback.feedback_state(conn, project, service, prediction_id)
+
+    def feedback_for(self, project: str, service: str, ids: Sequence[str]) -> dict[str, FeedbackEvent]:
+        with read_tx(self._engine) as conn:
+            return _feedback.joined_labels(conn, project, service, ids)
+
+    def read_perf_minutes(self, project: str, service: str, since: float, until: float) -> list[tuple[int, Summary]]:
+        """(minute of prediction time, performance summary) with joined labels in [since, until)."""
+        with read_tx(self._engine) as conn:
+            return _feedback.read_perf_minutes(conn, project, service, since, until)
+
+    def read_trust_minutes(self, project: str, service: str, since: float, until: float) -> list[tuple[int, str, TrustCounts]]:
+        """(minute of feedback time, actor, counts) in [since, until)."""
+        with read_tx(self._engine) as conn:
+            return _feedback.read_trust_minutes(conn, project, service, since, until)
+
+    def prediction_counts(self, project: str, service: str, since: float, until: float) -> list[tuple[int, int]]:
+        with read_tx(self._engine) as conn:
+            return _feedback.prediction_counts(conn, project, service, since, until)
 
     # control -------------------------------------------------------------------------
 
