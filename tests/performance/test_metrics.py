@@ -101,10 +101,10 @@ def test_auc_interval_is_hanley_mcneil_worked_by_hand() -> None:
 def test_unfolding_a_pair_restores_the_summary_exactly() -> None:
     y, p = _binary(300, seed=1)
     s = _fold_binary(y, p)
-    before = s.to_json()
+    before = s.to_bytes()
     extra = Pair(kind="classification", actual="0", predicted="1", confidence=0.93, p_pos=0.93, y_pos=False, delay_s=5.0)
     s.add_pair(extra)
     s.add_pair(extra, -1)
-    after = Summary.from_json(s.to_json())
-    assert compute(after, "1") == compute(Summary.from_json(before), "1")
-    assert after.confusion == Summary.from_json(before).confusion
+    after = Summary.from_bytes(s.to_bytes())
+    assert compute(after, "1") == compute(Summary.from_bytes(before), "1")
+    assert after.confusion == Summary.from_bytes(before).confusion

@@ -62,8 +62,8 @@ def test_a_newer_label_replaces_and_unfolds_the_older_and_both_stay_in_history(s
     state = store.feedback_state("p", "churn", "r1")
     assert state.current.label == "leave" and state.current.actor == "bo" and state.joined
     assert [e.ts - T0 for e in state.history] == [60, 120, 90]
-    trust = {(m - T0, a): c.total for m, a, c in store.read_trust_minutes("p", "churn", T0, T0 + 600)}
-    assert trust == {(60.0, "ana"): 0, (120.0, "bo"): 1}  # ana's event was un-counted when bo's replaced it
+    trust = {(h - T0, a): c.total for h, a, c in store.read_trust_hours("p", "churn", T0, T0 + 3600)}
+    assert trust == {(0.0, "ana"): 0, (0.0, "bo"): 1}  # ana's event was un-counted when bo's replaced it
 
 
 def test_override_value_stands_in_for_a_missing_label(store: Store) -> None:
@@ -72,7 +72,7 @@ def test_override_value_stands_in_for_a_missing_label(store: Store) -> None:
                                FeedbackEvent("r2", "churn", T0 + 5, action="accepted")])
     s = _summary(store)
     assert s.confusion == {"stay\tleave": 1}  # accepted carries no label: not scored, but counted for trust
-    counts = [c for _, _, c in store.read_trust_minutes("p", "churn", T0, T0 + 60)]
+    counts = [c for _, _, c in store.read_trust_hours("p", "churn", T0, T0 + 3600)]
     assert counts[0].actions["overridden"] == 1 and counts[0].actions["accepted"] == 1
 
 

@@ -1,6 +1,6 @@
-"""Mergeable counts of what people did with decisions, per minute and actor.
+"""Mergeable counts of what people did with decisions, per hour and actor.
 
-One row per (service, minute of the feedback, actor): how many decisions got feedback,
+One row per (service, hour of the feedback, actor): how many decisions got feedback,
 how many of each action, and for each flag (``label: {hallucination: true}``) how many
 said true out of how many gave it. Rows add up to any window and any set of actors, so
 trust rates cost the same whatever the traffic.

@@ -1,7 +1,8 @@
 """``trust``: how people treat the output, per window and per actor, against the week before.
 
 Override, ignore and correction rates are shares of the feedback given in a window (by
-feedback time: trust is about what people do now); a flag's rate (``label:
+feedback time: trust is about what people do now; counted per whole hour, so a shorter
+window is judged on the hours it touches); a flag's rate (``label:
 {hallucination: true}``) is its true share among the feedback that gave it. A rate is
 flagged when it rose by at least ``trust.min_change`` over the reference period (the
 ``trust.baseline_s`` before the window, a week by default: long enough to hold a weekly
@@ -25,6 +26,7 @@ from telltale.types import Finding, Window
 if TYPE_CHECKING:
     from telltale.store import Store
 
+HOUR = 3600.0
 #: The actions whose rise means falling trust.
 WATCHED = ("overridden", "ignored", "corrected")
 _RATE = {"overridden": "override_rate", "ignored": "ignore_rate", "corrected": "correction_rate"}
@@ -50,23 +52,31 @@ def rates(c: TrustCounts) -> dict[str, Any]:
     return out
 
 
+def hours(since: float, until: float) -> tuple[float, float]:
+    """The whole hours that [since, until) touches."""
+    return math.floor(since / HOUR) * HOUR, math.ceil(until / HOUR) * HOUR
+
+
 def window_trust(store: Store, project: str, service: str, since: float, until: float) -> WindowTrust:
+    """Trust counts of the feedback given in the hours [since, until) touches."""
+    since, until = hours(since, until)
     overall = TrustCounts()
     by_actor: dict[str, TrustCounts] = defaultdict(TrustCounts)
-    for _, actor, c in store.read_trust_minutes(project, service, since, until):
+    for _, actor, c in store.read_trust_hours(project, service, since, until):
         overall = overall.merge(c)
         by_actor[actor] = by_actor[actor].merge(c)
     return WindowTrust(Window.from_epoch(since, until), overall, {a: c for a, c in by_actor.items() if c.total})
 
 
 def trust_windows(store: Store, project: str, service: str, since: float, until: float, window_s: float) -> list[WindowTrust]:
-    if not window_s >= 60:
-        raise ValueError(f"window must be at least 60 seconds (counts are per minute), got {window_s}")
+    if not (window_s >= HOUR and window_s % HOUR == 0):
+        raise ValueError(f"trust window must be a whole number of hours (counts are per hour), got {window_s:g} s")
+    since, until = hours(since, until)
     if not until > since or (until - since) / window_s > 5000:
         raise ValueError(f"since/until must span 1 to 5000 windows of {window_s:g}s")
-    rows = store.read_trust_minutes(project, service, since, until)
+    rows = store.read_trust_hours(project, service, since, until)
     out = []
-    t = math.floor(since / 60) * 60
+    t = since
     while t < until:
         w1 = min(t + window_s, until)
         overall, by_actor = TrustCounts(), defaultdict(TrustCounts)
@@ -82,7 +92,7 @@ def trust_windows(store: Store, project: str, service: str, since: float, until:
 
 def trust_findings(store: Store, project: str, spec: ServiceSpec, window: Window) -> list[Finding]:
     """Trust findings for feedback given in ``window``, against the period before it."""
-    w0, w1 = window.start.timestamp(), window.end.timestamp()
+    w0, w1 = hours(window.start.timestamp(), window.end.timestamp())
     current = window_trust(store, project, spec.service, w0, w1)
     reference = window_trust(store, project, spec.service, w0 - spec.trust.baseline_s, w0)
     return check(spec, current, reference)

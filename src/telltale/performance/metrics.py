@@ -18,6 +18,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from telltale.performance.summary import Summary
 
 Z95 = 1.959963984540054
@@ -121,16 +123,12 @@ def _classification(s: Summary, counts: dict[tuple[str, str], int], n: int, posi
 
 def roc_auc(s: Summary) -> MetricValue | None:
     """ROC AUC from the score histograms (ties within a bin count one half)."""
-    n_pos, n_neg = sum(s.pos_hist.values()), sum(s.neg_hist.values())
+    pos, neg = s.pos_hist.astype(np.float64), s.neg_hist.astype(np.float64)
+    n_pos, n_neg = int(s.pos_hist.sum()), int(s.neg_hist.sum())
     if n_pos <= 0 or n_neg <= 0:
         return None
-    below = 0
-    wins = 0.0
-    for b in sorted(set(s.pos_hist) | set(s.neg_hist)):
-        neg_b = s.neg_hist.get(b, 0)
-        wins += s.pos_hist.get(b, 0) * (below + 0.5 * neg_b)
-        below += neg_b
-    a = wins / (n_pos * n_neg)
+    below = np.cumsum(neg) - neg  # negatives in lower bins
+    a = float((pos * (below + 0.5 * neg)).sum()) / (n_pos * n_neg)
     q1, q2 = a / (2 - a), 2 * a * a / (1 + a)
     var = (a * (1 - a) + (n_pos - 1) * (q1 - a * a) + (n_neg - 1) * (q2 - a * a)) / (n_pos * n_neg)
     se = math.sqrt(max(var, 0.0))

@@ -7,7 +7,7 @@ event arriving late stays in the history only. When the decision's prediction is
 (now or when it arrives later), the pair (prediction, label) is folded into its
 prediction-minute row of ``tt_perf_minutes`` in the same transaction; the folded pair
 is kept beside the label so that a replacing label un-folds exactly what was folded.
-Trust counts fold per feedback minute and actor into ``tt_trust_minutes`` as events
+Trust counts fold per feedback minute and actor into ``tt_trust_hours`` as events
 become current, whether or not the prediction is there yet. Minute rows are updated in
 sorted order under a row lock, as the profile rows are.
 """
@@ -30,8 +30,9 @@ from telltale.feedback.event import FeedbackEvent
 from telltale.performance.pairs import kind_of, pair_for, positive_class
 from telltale.performance.summary import Pair, Summary
 from telltale.store import _json
+from telltale.store._bulk import many, select_in
 from telltale.store._sql import insert_ignore
-from telltale.store.schema import feedback, feedback_events, minute_profiles, perf_minutes, predictions, trust_minutes
+from telltale.store.schema import feedback, feedback_events, minute_profiles, perf_minutes, trust_hours
 from telltale.types import PredictionRecord
 
 if TYPE_CHECKING:
@@ -69,16 +70,17 @@ def minute_of(ts: float) -> int:
     return int(math.floor(ts / 60.0)) * 60
 
 
+def hour_of(ts: float) -> int:
+    return int(math.floor(ts / 3600.0)) * 3600
+
+
 def write_feedback(conn: Connection, project: str, events: Sequence[FeedbackEvent], spec_for: SpecLookup, now: float) -> FeedbackResult:
     unique: dict[str, FeedbackEvent] = {}
     for e in events:
         unique.setdefault(e.key, e)
     if not unique:
         return FeedbackResult(0, len(events), 0, 0, 0, 0)
-    rows = [{"project": project, "key": k, "service": e.service, "prediction_id": e.prediction_id, "ts": float(e.ts),
-             "received_at": now, "event": _json.dumps(e.to_dict())} for k, e in sorted(unique.items())]
-    stmt = insert_ignore(conn, feedback_events, ("project", "key")).returning(feedback_events.c.key)
-    new_keys = set(conn.execute(stmt, rows).scalars())
+    new_keys = _insert_new_events(conn, project, unique, now)
     groups: dict[str, dict[str, list[FeedbackEvent]]] = defaultdict(lambda: defaultdict(list))
     for k, e in unique.items():  # arrival order
         if k in new_keys:
@@ -86,46 +88,49 @@ def write_feedback(conn: Connection, project: str, events: Sequence[FeedbackEven
     perf: dict[tuple[str, int], Summary] = defaultdict(Summary)
     trust: dict[tuple[str, int, str], TrustCounts] = defaultdict(TrustCounts)
     replaced = joined = pending = stale = 0
-    f = feedback.c
     for service in sorted(groups):
         by_pred = groups[service]
         spec = spec_for(conn, service)
         kind, positive = kind_of(spec), positive_class(spec)
         pids = sorted(by_pred)
-        current = {r.prediction_id: r for r in _select_in(conn, sa.select(f.prediction_id, f.ts, f.event, f.n_events, f.pred_ts, f.pair)
-                                                          .where(f.project == project, f.service == service), f.prediction_id, pids)}
+        current = {row[0]: row for row in select_in(
+            conn, "SELECT prediction_id, ts, event, n_events, pred_ts, pair FROM tt_feedback "
+                  "WHERE project = ? AND service = ? AND prediction_id IN ({in_})", (project, service), pids)}
         preds = _predictions(conn, project, service, pids)
-        upserts = []
+        upserts, counts = [], []
         for pid in pids:
             evs = by_pred[pid]
             winner = max(enumerate(evs), key=lambda ie: (ie[1].ts, ie[0]))[1]
             cur = current.get(pid)
-            n_events = (cur.n_events if cur is not None else 0) + len(evs)
-            if cur is not None and cur.ts > winner.ts:
+            n_events = (cur[3] if cur is not None else 0) + len(evs)
+            if cur is not None and cur[1] > winner.ts:
                 stale += len(evs)
-                conn.execute(feedback.update().where(f.project == project, f.service == service, f.prediction_id == pid).values(n_events=n_events))
+                counts.append((n_events, project, service, pid))
                 continue
             stale += len(evs) - 1
             if cur is not None:
                 replaced += 1
-                old = _event(service, cur.event)
-                trust[(service, minute_of(old.ts), old.actor or "")].add(old, -1)
-                if cur.pair is not None:
-                    perf[(service, minute_of(cur.pred_ts))].add_pair(_pair(cur.pair), -1)
-            trust[(service, minute_of(winner.ts), winner.actor or "")].add(winner)
+                old = _event(service, cur[2])
+                trust[(service, hour_of(old.ts), old.actor or "")].add(old, -1)
+                if cur[5] is not None:
+                    perf[(service, minute_of(cur[4]))].add_pair(_pair(cur[5]), -1)
+            trust[(service, hour_of(winner.ts), winner.actor or "")].add(winner)
             rec = preds.get(pid)
-            pair = pair_for(rec, winner.target, winner.ts, kind, positive) if rec is not None else None
+            pair = None
             if rec is None:
                 pending += 1
             else:
                 joined += 1
-            if pair is not None:
-                perf[(service, minute_of(rec.ts))].add_pair(pair)  # type: ignore[union-attr]
-            upserts.append({"project": project, "service": service, "prediction_id": pid, "key": winner.key, "ts": float(winner.ts),
-                            "event": _json.dumps(winner.to_dict()), "n_events": n_events,
-                            "pred_ts": float(rec.ts) if rec is not None else None, "pair": _pair_json(pair)})
-        if upserts:
-            _upsert_current(conn, upserts)
+                pair = pair_for(rec, winner.target, winner.ts, kind, positive)
+                if pair is not None:
+                    perf[(service, minute_of(rec.ts))].add_pair(pair)
+            upserts.append((project, service, pid, winner.key, float(winner.ts), _json.dumps(winner.to_dict()),
+                            _json.dumps(winner.target), n_events, float(rec.ts) if rec is not None else None, _pair_json(pair)))
+        many(conn, "INSERT INTO tt_feedback (project, service, prediction_id, key, ts, event, target, n_events, pred_ts, pair) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (project, service, prediction_id) DO UPDATE SET "
+                   "key = excluded.key, ts = excluded.ts, event = excluded.event, target = excluded.target, "
+                   "n_events = excluded.n_events, pred_ts = excluded.pred_ts, pair = excluded.pair", upserts)
+        many(conn, "UPDATE tt_feedback SET n_events = ? WHERE project = ? AND service = ? AND prediction_id = ?", counts)
     _apply_perf(conn, project, perf)
     _apply_trust(conn, project, trust)
     n_new = len(new_keys)
@@ -137,45 +142,59 @@ def join_arrived(conn: Connection, project: str, records: Sequence[PredictionRec
     by_service: dict[str, dict[str, PredictionRecord]] = defaultdict(dict)
     for r in records:
         by_service[r.service].setdefault(r.id, r)
-    f = feedback.c
     perf: dict[tuple[str, int], Summary] = defaultdict(Summary)
     n = 0
     for service in sorted(by_service):
         recs = by_service[service]
-        q = sa.select(f.prediction_id, f.event).where(f.project == project, f.service == service, f.pred_ts.is_(None))
-        rows = list(_select_in(conn, q, f.prediction_id, sorted(recs)))
+        rows = list(select_in(conn, "SELECT prediction_id, ts, target FROM tt_feedback WHERE project = ? AND service = ? "
+                                    "AND pred_ts IS NULL AND prediction_id IN ({in_})", (project, service), sorted(recs)))
         if not rows:
             continue
         spec = spec_for(conn, service)
         kind, positive = kind_of(spec), positive_class(spec)
         updates = []
-        for pid, text in sorted(rows):
-            rec, e = recs[pid], _event(service, text)
-            pair = pair_for(rec, e.target, e.ts, kind, positive)
+        for pid, label_ts, target in sorted(rows):
+            rec = recs[pid]
+            pair = pair_for(rec, json.loads(target), label_ts, kind, positive)
             if pair is not None:
                 perf[(service, minute_of(rec.ts))].add_pair(pair)
-            updates.append({"b_service": service, "b_pid": pid, "b_ts": float(rec.ts), "b_pair": _pair_json(pair)})
-        stmt = (feedback.update()
-                .where(f.project == project, f.service == sa.bindparam("b_service"), f.prediction_id == sa.bindparam("b_pid"))
-                .values(pred_ts=sa.bindparam("b_ts"), pair=sa.bindparam("b_pair")))
-        conn.execute(stmt, updates)
+            updates.append((float(rec.ts), _pair_json(pair), project, service, pid))
+        many(conn, "UPDATE tt_feedback SET pred_ts = ?, pair = ? WHERE project = ? AND service = ? AND prediction_id = ?", updates)
         n += len(updates)
     _apply_perf(conn, project, perf)
     return n
+
+
+def _insert_new_events(conn: Connection, project: str, unique: dict[str, FeedbackEvent], now: float) -> set[str]:
+    """Store events not seen before; return their keys. On SQLite the write lock is held from
+    BEGIN IMMEDIATE, so looking first and inserting the rest is race-free; PostgreSQL lets the
+    insert itself say which rows are new (ON CONFLICT DO NOTHING RETURNING)."""
+    keys = sorted(unique)
+    rows = [(project, k, unique[k].service, unique[k].prediction_id, float(unique[k].ts), now, _json.dumps(unique[k].to_dict())) for k in keys]
+    if conn.dialect.name == "postgresql":
+        cols = ("project", "key", "service", "prediction_id", "ts", "received_at", "event")
+        stmt = insert_ignore(conn, feedback_events, ("project", "key")).returning(feedback_events.c.key)
+        return set(conn.execute(stmt, [dict(zip(cols, r)) for r in rows]).scalars())
+    seen = {k for (k,) in select_in(conn, "SELECT key FROM tt_feedback_events WHERE project = ? AND key IN ({in_})", (project,), keys)}
+    fresh = [r for r in rows if r[1] not in seen]
+    many(conn, "INSERT INTO tt_feedback_events (project, key, service, prediction_id, ts, received_at, event) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?)", fresh)
+    return {r[1] for r in fresh}
 
 
 def read_perf_minutes(conn: Connection, project: str, service: str, since: float, until: float) -> list[tuple[int, Summary]]:
     m = perf_minutes.c
     q = (sa.select(m.minute, m.data).where(m.project == project, m.service == service, m.minute >= math.ceil(since), m.minute < until, m.n != 0)
          .order_by(m.minute))
-    return [(int(minute), Summary.from_json(data)) for minute, data in conn.execute(q)]
+    return [(int(minute), Summary.from_bytes(bytes(data))) for minute, data in conn.execute(q)]
 
 
-def read_trust_minutes(conn: Connection, project: str, service: str, since: float, until: float) -> list[tuple[int, str, TrustCounts]]:
-    t = trust_minutes.c
-    q = (sa.select(t.minute, t.actor, t.data).where(t.project == project, t.service == service, t.minute >= math.ceil(since), t.minute < until)
-         .order_by(t.minute, t.actor))
-    return [(int(minute), actor, TrustCounts.from_json(data)) for minute, actor, data in conn.execute(q)]
+def read_trust_hours(conn: Connection, project: str, service: str, since: float, until: float) -> list[tuple[int, str, TrustCounts]]:
+    """(hour, actor, counts) for the hours starting in [since, until)."""
+    t = trust_hours.c
+    q = (sa.select(t.hour, t.actor, t.data).where(t.project == project, t.service == service, t.hour >= math.ceil(since), t.hour < until)
+         .order_by(t.hour, t.actor))
+    return [(int(hour), actor, TrustCounts.from_json(data)) for hour, actor, data in conn.execute(q)]
 
 
 def prediction_counts(conn: Connection, project: str, service: str, since: float, until: float) -> list[tuple[int, int]]:
@@ -212,45 +231,52 @@ def _select_in(conn: Connection, q: Any, col: Any, values: Sequence[str]) -> Ite
 
 
 def _predictions(conn: Connection, project: str, service: str, ids: Sequence[str]) -> dict[str, PredictionRecord]:
-    p = predictions.c
-    q = sa.select(p.payload).where(p.project == project, p.service == service)
     out = {}
-    for (text,) in _select_in(conn, q, p.id, ids):
-        r = PredictionRecord.from_dict(_json.loads(text))
-        out[r.id] = r
+    for pid, ts, source, text in select_in(conn, "SELECT id, ts, source, payload FROM tt_predictions WHERE project = ? AND service = ? "
+                                                 "AND id IN ({in_})", (project, service), ids):
+        d = _json.loads(text)  # only what scoring reads: the payload's other fields stay unparsed
+        out[pid] = PredictionRecord(id=pid, service=service, ts=ts, inputs={}, output=d.get("output"),
+                                    confidence=d.get("confidence"), source=source)
     return out
-
-
-def _upsert_current(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    from telltale.store._sql import _insert
-
-    stmt = _insert(conn, feedback)
-    keys = ("project", "service", "prediction_id")
-    rest = {k: stmt.excluded[k] for k in rows[0] if k not in keys}
-    conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=rest), rows)
 
 
 def _apply_perf(conn: Connection, project: str, deltas: dict[tuple[str, int], Summary]) -> None:
     m = perf_minutes.c
-    for (service, minute) in sorted(deltas):
-        delta = deltas[(service, minute)]
-        ident = {"project": project, "service": service, "minute": minute}
-        conn.execute(insert_ignore(conn, perf_minutes, tuple(ident)), [{**ident, "n": 0, "data": Summary().to_json()}])
-        where = sa.and_(m.project == project, m.service == service, m.minute == minute)
-        data = conn.execute(sa.select(m.data).where(where).with_for_update()).scalar_one()
-        merged = Summary.from_json(data).merge(delta)
-        conn.execute(perf_minutes.update().where(where).values(n=merged.n, data=merged.to_json()))
+    for service in sorted({k[0] for k in deltas}):
+        minutes = sorted(minute for s, minute in deltas if s == service)
+        empty = Summary().to_bytes()
+        conn.execute(insert_ignore(conn, perf_minutes, ("project", "service", "minute")),
+                     [{"project": project, "service": service, "minute": minute, "n": 0, "data": empty} for minute in minutes])
+        q = sa.select(m.minute, m.data).where(m.project == project, m.service == service).order_by(m.minute).with_for_update()
+        updates = []
+        for minute, data in _select_in(conn, q, m.minute, minutes):
+            merged = Summary.from_bytes(bytes(data))
+            merged.absorb(deltas[(service, int(minute))])
+            updates.append({"b_service": service, "b_minute": int(minute), "b_n": merged.n, "b_data": merged.to_bytes()})
+        stmt = (perf_minutes.update().where(m.project == project, m.service == sa.bindparam("b_service"), m.minute == sa.bindparam("b_minute"))
+                .values(n=sa.bindparam("b_n"), data=sa.bindparam("b_data")))
+        conn.execute(stmt, updates)
 
 
 def _apply_trust(conn: Connection, project: str, deltas: dict[tuple[str, int, str], TrustCounts]) -> None:
-    t = trust_minutes.c
-    for (service, minute, actor) in sorted(deltas):
-        ident = {"project": project, "service": service, "minute": minute, "actor": actor}
-        conn.execute(insert_ignore(conn, trust_minutes, tuple(ident)), [{**ident, "data": TrustCounts().to_json()}])
-        where = sa.and_(t.project == project, t.service == service, t.minute == minute, t.actor == actor)
-        data = conn.execute(sa.select(t.data).where(where).with_for_update()).scalar_one()
-        merged = TrustCounts.from_json(data).merge(deltas[(service, minute, actor)])
-        conn.execute(trust_minutes.update().where(where).values(data=merged.to_json()))
+    t = trust_hours.c
+    for service in sorted({k[0] for k in deltas}):
+        keys = sorted((hour, actor) for s, hour, actor in deltas if s == service)
+        empty = TrustCounts().to_json()
+        conn.execute(insert_ignore(conn, trust_hours, ("project", "service", "hour", "actor")),
+                     [{"project": project, "service": service, "hour": h, "actor": a, "data": empty} for h, a in keys])
+        wanted = set(keys)
+        q = sa.select(t.hour, t.actor, t.data).where(t.project == project, t.service == service).order_by(t.hour, t.actor).with_for_update()
+        updates = []
+        for hour, actor, data in _select_in(conn, q, t.hour, sorted({h for h, _ in keys})):
+            if (int(hour), actor) not in wanted:
+                continue
+            merged = TrustCounts.from_json(data).merge(deltas[(service, int(hour), actor)])
+            updates.append({"b_service": service, "b_hour": int(hour), "b_actor": actor, "b_data": merged.to_json()})
+        stmt = (trust_hours.update()
+                .where(t.project == project, t.service == sa.bindparam("b_service"), t.hour == sa.bindparam("b_hour"), t.actor == sa.bindparam("b_actor"))
+                .values(data=sa.bindparam("b_data")))
+        conn.execute(stmt, updates)
 
 
 def _event(service: str, text: str) -> FeedbackEvent:
@@ -260,8 +286,10 @@ def _event(service: str, text: str) -> FeedbackEvent:
 
 
 def _pair_json(p: Pair | None) -> str | None:
-    return None if p is None else json.dumps(dataclasses.asdict(p), separators=(",", ":"))
+    if p is None:
+        return None
+    return json.dumps([p.kind, p.actual, p.predicted, p.confidence, p.p_pos, p.y_pos, p.delay_s], separators=(",", ":"))
 
 
 def _pair(text: str) -> Pair:
-    return Pair(**json.loads(text))
+    return Pair(*json.loads(text))

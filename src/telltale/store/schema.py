@@ -108,6 +108,7 @@ feedback = sa.Table(
     sa.Column("key", sa.String(64), nullable=False, comment="the current event (the newest by ts)"),
     sa.Column("ts", sa.Double, nullable=False),
     sa.Column("event", sa.Text, nullable=False),
+    sa.Column("target", sa.Text, nullable=False, comment="JSON of the label it is scored against (null for flags or an action alone)"),
     sa.Column("n_events", sa.Integer, nullable=False),
     sa.Column("pred_ts", sa.Double, nullable=True, comment="the prediction's ts once joined; null while pending"),
     sa.Column("pair", sa.Text, nullable=True, comment="the Pair folded into tt_perf_minutes, to un-fold it exactly"),
@@ -120,15 +121,15 @@ perf_minutes = sa.Table(
     sa.Column("service", sa.String(64), primary_key=True),
     sa.Column("minute", sa.BigInteger, primary_key=True, comment="minute of the prediction's ts"),
     sa.Column("n", sa.BigInteger, nullable=False),
-    sa.Column("data", sa.Text, nullable=False, comment="performance.Summary.to_json()"),
+    sa.Column("data", sa.LargeBinary, nullable=False, comment="performance.Summary.to_bytes()"),
 )
 
-trust_minutes = sa.Table(
-    "tt_trust_minutes",
+trust_hours = sa.Table(
+    "tt_trust_hours",
     metadata,
     sa.Column("project", sa.String(64), primary_key=True),
     sa.Column("service", sa.String(64), primary_key=True),
-    sa.Column("minute", sa.BigInteger, primary_key=True, comment="minute of the feedback's ts"),
+    sa.Column("hour", sa.BigInteger, primary_key=True, comment="start of the hour of the feedback's ts"),
     sa.Column("actor", sa.String(200), primary_key=True, comment="'' when the feedback names none"),
     sa.Column("data", sa.Text, nullable=False, comment="feedback.TrustCounts.to_json()"),
 )

@@ -203,10 +203,10 @@ class Store:
         with read_tx(self._engine) as conn:
             return _feedback.read_perf_minutes(conn, project, service, since, until)
 
-    def read_trust_minutes(self, project: str, service: str, since: float, until: float) -> list[tuple[int, str, TrustCounts]]:
-        """(minute of feedback time, actor, counts) in [since, until)."""
+    def read_trust_hours(self, project: str, service: str, since: float, until: float) -> list[tuple[int, str, TrustCounts]]:
+        """(hour of feedback time, actor, counts) for the hours starting in [since, until)."""
         with read_tx(self._engine) as conn:
-            return _feedback.read_trust_minutes(conn, project, service, since, until)
+            return _feedback.read_trust_hours(conn, project, service, since, until)
 
     def prediction_counts(self, project: str, service: str, since: float, until: float) -> list[tuple[int, int]]:
         with read_tx(self._engine) as conn:

@@ -1,4 +1,4 @@
-"""Feedback and delayed labels, per-minute realized performance and trust counts, the review queue.
+"""Feedback and delayed labels, per-minute realized performance, hourly trust counts, the review queue.
 
 Revision ID: 0007
 Revises: 0001
@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("key", sa.String(64), nullable=False),
         sa.Column("ts", sa.Double, nullable=False),
         sa.Column("event", sa.Text, nullable=False),
+        sa.Column("target", sa.Text, nullable=False),
         sa.Column("n_events", sa.Integer, nullable=False),
         sa.Column("pred_ts", sa.Double, nullable=True),
         sa.Column("pair", sa.Text, nullable=True),
@@ -45,13 +46,13 @@ def upgrade() -> None:
         sa.Column("service", sa.String(64), primary_key=True),
         sa.Column("minute", sa.BigInteger, primary_key=True),
         sa.Column("n", sa.BigInteger, nullable=False),
-        sa.Column("data", sa.Text, nullable=False),
+        sa.Column("data", sa.LargeBinary, nullable=False),
     )
     op.create_table(
-        "tt_trust_minutes",
+        "tt_trust_hours",
         sa.Column("project", sa.String(64), primary_key=True),
         sa.Column("service", sa.String(64), primary_key=True),
-        sa.Column("minute", sa.BigInteger, primary_key=True),
+        sa.Column("hour", sa.BigInteger, primary_key=True),
         sa.Column("actor", sa.String(200), primary_key=True),
         sa.Column("data", sa.Text, nullable=False),
     )
@@ -72,7 +73,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_tt_reviews_open", table_name="tt_reviews")
-    for name in ("tt_reviews", "tt_trust_minutes", "tt_perf_minutes", "tt_feedback"):
+    for name in ("tt_reviews", "tt_trust_hours", "tt_perf_minutes", "tt_feedback"):
         op.drop_table(name)
     op.drop_index("ix_tt_feedback_events_pred", table_name="tt_feedback_events")
     op.drop_table("tt_feedback_events")
