@@ -134,3 +134,13 @@ def _compare(spec: ServiceSpec, cur: TrustCounts, ref: TrustCounts, window: Wind
                     f"(z = {z:.1f}): people are trusting the output less; look at what they changed and why",
         ))
     return out
+
+
+def trust_report(store: Store, project: str, spec: ServiceSpec, since: float, until: float, window_s: float) -> dict[str, Any]:
+    """Each window of feedback time with its rates (overall and per actor) and findings."""
+    out = []
+    for w in trust_windows(store, project, spec.service, since, until, window_s):
+        s = w.window.start.timestamp()
+        ref = window_trust(store, project, spec.service, s - spec.trust.baseline_s, s)
+        out.append({**w.to_dict(), "findings": [f.to_dict() for f in check(spec, w, ref)]})
+    return {"windows": out, "since": since, "until": until, "window": window_s}

@@ -12,15 +12,12 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from telltale.feedback.trust import check as trust_check
-from telltale.feedback.trust import trust_windows, window_trust
-from telltale.performance.findings import check as performance_check
-from telltale.performance.windows import performance_windows, window_performance
+from telltale.feedback.trust import trust_report
+from telltale.performance.report import performance_report
 from telltale.server.auth import Project, service_spec, store_of
 from telltale.server.feedback_parse import parse_feedback, parse_feedback_body
 from telltale.server.parse import BodyError, RecordError
 from telltale.server.timeparse import query_span
-from telltale.types import Window
 
 router = APIRouter()
 
@@ -80,38 +77,27 @@ def get_performance(
     since: str | None = Query(None, description="prediction time: epoch seconds, ISO 8601 or -1d; default: an hour before until"),
     until: str | None = Query(None), window: float = Query(3600.0, description="window length in seconds (at least 60)"),
 ) -> dict[str, Any]:
+    """Realized performance per window of prediction time, with label coverage, delay and findings."""
     store = store_of(request)
     spec = service_spec(store, project, service)
     t0, t1 = query_span(since, until, request.app.state.clock.now())
     try:
-        windows = performance_windows(store, project, spec, t0, t1, window)
+        return performance_report(store, project, spec, t0, t1, window)
     except ValueError as e:
         raise HTTPException(422, str(e)) from None
-    out = []
-    for w in windows:
-        s = w.window.start.timestamp()
-        ref = window_performance(store, project, spec, Window.from_epoch(s - spec.performance.baseline_s, s)) if w.labels else None
-        findings = performance_check(spec, w, ref) if w.labels else []
-        out.append({**w.to_dict(), "findings": [f.to_dict() for f in findings]})
-    return {"windows": out, "since": t0, "until": t1, "window": window, "min_labels": spec.performance.min_labels}
 
 
 @router.get("/v1/services/{service}/trust")
 def get_trust(
     service: str, request: Request, project: str = Project,
     since: str | None = Query(None, description="feedback time; default: an hour before until"),
-    until: str | None = Query(None), window: float = Query(3600.0),
+    until: str | None = Query(None), window: float = Query(3600.0, description="whole hours, in seconds"),
 ) -> dict[str, Any]:
+    """Override, ignore and correction rates (and flag rates) per window and actor, with findings."""
     store = store_of(request)
     spec = service_spec(store, project, service)
     t0, t1 = query_span(since, until, request.app.state.clock.now())
     try:
-        windows = trust_windows(store, project, service, t0, t1, window)
+        return trust_report(store, project, spec, t0, t1, window)
     except ValueError as e:
         raise HTTPException(422, str(e)) from None
-    out = []
-    for w in windows:
-        s = w.window.start.timestamp()
-        ref = window_trust(store, project, service, s - spec.trust.baseline_s, s)
-        out.append({**w.to_dict(), "findings": [f.to_dict() for f in trust_check(spec, w, ref)]})
-    return {"windows": out, "since": t0, "until": t1, "window": window}
