@@ -12,6 +12,7 @@ from telltale.clock import SYSTEM_CLOCK, Clock
 from telltale.errors import StoreError
 from telltale.server import control, dashboard, findings, health, ingest, metrics, reference, services
 from telltale.server import feedback as feedback_routes
+from telltale.server import reviews
 from telltale.server.limits import BodyLimit
 from telltale.server.metrics import RequestCounter, ServerMetrics
 from telltale.store import Store
@@ -35,7 +36,7 @@ def create_app(store: Store, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, cl
     app.state.metrics = ServerMetrics(recorders)
     for module in (health, metrics, dashboard, services, ingest, findings, control, reference):
         app.include_router(module.router)
-    for module in (feedback_routes,):
+    for module in (feedback_routes, reviews):
         app.include_router(module.router)
 
     @app.exception_handler(StoreError)

@@ -74,7 +74,10 @@ class TrustSettings(_Strict):
 
 class ReviewSettings(_Strict):
     """The human-review queue: decisions routed to ``review``, plus a deterministic
-    ``sample`` share of those served with confidence below ``low_confidence``."""
+    ``sample`` share of those the model served with confidence below ``low_confidence``.
+    A claim lapses after ``claim_s`` (15 minutes: longer than a careful review, short
+    enough that an abandoned item does not wait out a shift)."""
 
     low_confidence: float | None = Field(default=None, gt=0, le=1)
     sample: float = Field(default=1.0, ge=0, le=1)
+    claim_s: float = Field(default=900.0, gt=0, description="how long a reviewer's claim holds before the item returns to the queue")

@@ -12,14 +12,14 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from telltale.clock import SYSTEM_CLOCK, Clock
 from telltale.errors import StoreError
-from telltale.store import _feedback, _records
+from telltale.store import _feedback, _records, _reviews
 from telltale.store._sql import insert_ignore, upsert
 from telltale.store.engine import first_line, make_engine, migrate, read_tx, safe_url, write_tx
 from telltale.store.schema import controls, projects, references, services, tokens
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from telltale.feedback.event import FeedbackEvent
     from telltale.performance.summary import Summary
     from telltale.store._feedback import FeedbackResult, FeedbackState
+    from telltale.store._reviews import QueueStats, ReviewItem
     from telltale.profile import Profile
     from telltale.spec import ServiceSpec
 
@@ -139,6 +140,7 @@ class Store:
         with write_tx(self._engine) as conn:
             inserted, dup = _records.insert_records(conn, project, records, lambda c, s: _spec_in(c, project, s))
             _feedback.join_arrived(conn, project, records, lambda c, s: _spec_in(c, project, s))  # labels that came first
+            _reviews.enqueue(conn, project, records, lambda c, s: _spec_in(c, project, s))  # the human-review queue
         return WriteResult(inserted, dup)
 
     def read_predictions(self, project: str, service: str, since: float, until: float, limit: int = 1000,
@@ -211,6 +213,41 @@ class Store:
     def prediction_counts(self, project: str, service: str, since: float, until: float) -> list[tuple[int, int]]:
         with read_tx(self._engine) as conn:
             return _feedback.prediction_counts(conn, project, service, since, until)
+
+    # the human-review queue (store/_reviews.py) --------------------------------------
+
+    def review_items(self, project: str, service: str, *, state: str = "open", limit: int = 100) -> list[ReviewItem]:
+        """Queue items oldest first (``open``: not decided yet; ``decided``; ``all``), with their records."""
+        with read_tx(self._engine) as conn:
+            return _reviews.list_items(conn, project, service, state, limit)
+
+    def claim_reviews(self, project: str, service: str, reviewer: str, n: int = 1) -> list[ReviewItem]:
+        """Claim up to ``n`` of the oldest open items for ``reviewer``."""
+        claim_s = self._claim_s(project, service)
+        with write_tx(self._engine) as conn:
+            return _reviews.claim(conn, project, service, reviewer, n, self._clock.now(), claim_s)
+
+    def decide_review(self, project: str, service: str, prediction_id: str, reviewer: str, *, label: Any = None,
+                      action: str | None = None, value: Any = None) -> FeedbackResult:
+        """Close the item and record the verdict as feedback from ``reviewer``; ReviewConflict when
+        another reviewer holds it or it was decided already."""
+        from telltale.feedback.event import FeedbackEvent
+
+        now = self._clock.now()
+        event = FeedbackEvent(prediction_id, service, now, label, action, value, reviewer)
+        claim_s = self._claim_s(project, service)
+        with write_tx(self._engine) as conn:
+            _reviews.mark_decided(conn, project, service, prediction_id, reviewer, now, claim_s)
+            return _feedback.write_feedback(conn, project, [event], lambda c, s: _spec_in(c, project, s), now)
+
+    def review_stats(self, project: str, service: str) -> QueueStats:
+        claim_s = self._claim_s(project, service)
+        with read_tx(self._engine) as conn:
+            return _reviews.stats(conn, project, service, self._clock.now(), claim_s)
+
+    def _claim_s(self, project: str, service: str) -> float:
+        spec = self.get_service(project, service)
+        return spec.review.claim_s if spec is not None else 900.0
 
     # control -------------------------------------------------------------------------
 
