@@ -65,3 +65,21 @@ def test_labels_six_hours_late_give_mae_per_window_and_a_critical_finding(labell
     assert (f["kind"], f["severity"], f["feature"], f["threshold"]) == ("performance", "critical", "mae", 8.0)
     assert "realized mae 12 (95% CI 12 to 12) on 100 labels, coverage 100%, mean label delay 6.0 h is above the ceiling 8" in f["message"]
     assert [e["label"] for e in hist["history"]] == [21.0, 22.0] and hist["current"]["label"] == 22.0
+
+
+def test_predictions_page_with_a_cursor(labelled: ServerHandle) -> None:
+    seen: list[str] = []
+    cursor = None
+    pages = 0
+    with labelled.client() as c:
+        while True:
+            params = {"since": T0, "until": T0 + 1200, "limit": 64, **({"cursor": cursor} if cursor else {})}
+            data = c.get("/v1/services/eta/predictions", params=params).json()
+            seen += [r["id"] for r in data["records"]]
+            pages += 1
+            cursor = data["next_cursor"]
+            if cursor is None:
+                break
+        bad = c.get("/v1/services/eta/predictions", params={"cursor": "nope"})
+    assert pages == 4 and seen == [f"fb{i:06d}" for i in range(200)]
+    assert bad.status_code == 422 and "pass next_cursor from the previous page unchanged" in bad.json()["detail"]

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from telltale.clock import SYSTEM_CLOCK, Clock
 from telltale.errors import StoreError
-from telltale.store import _feedback, _records, _reviews
+from telltale.store import _feedback, _pages, _records, _reviews
 from telltale.store._sql import insert_ignore, upsert
 from telltale.store.engine import first_line, make_engine, migrate, read_tx, safe_url, write_tx
 from telltale.store.schema import controls, projects, references, services, tokens
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from telltale.feedback.event import FeedbackEvent
     from telltale.performance.summary import Summary
     from telltale.store._feedback import FeedbackResult, FeedbackState
+    from telltale.store._pages import Page
     from telltale.store._reviews import QueueStats, ReviewItem
     from telltale.profile import Profile
     from telltale.spec import ServiceSpec
@@ -213,6 +214,15 @@ class Store:
     def prediction_counts(self, project: str, service: str, since: float, until: float) -> list[tuple[int, int]]:
         with read_tx(self._engine) as conn:
             return _feedback.prediction_counts(conn, project, service, since, until)
+
+    def page_predictions(self, project: str, service: str, since: float, until: float, limit: int = 1000, *,
+                         after: tuple[float, str] | None = None, source: str | None = None) -> Page:
+        """One page of records oldest first, after the ``(ts, id)`` of the previous page's last
+        (``Page.next_cursor`` encodes it); for reading any number of records in bounded memory."""
+        if limit < 1:
+            raise ValueError(f"limit must be >= 1, got {limit}")
+        with read_tx(self._engine) as conn:
+            return _pages.page(conn, project, service, since, until, limit, after, source)
 
     # the human-review queue (store/_reviews.py) --------------------------------------
 
