@@ -112,21 +112,22 @@ def main() -> None:
     args = ap.parse_args()
     preds = _predictions(args.n)
     early, late = _feedback(args.n)
-    results = {}
+    print(f"{args.n:,} predictions, {args.n:,} labels ({len(early):,} before their prediction), batches of {BATCH}")
+    print(f"{'backend':<11} {'events/s':>10} {'joined':>10} {'early s':>8} {'late s':>8} {'preds s':>8} {'baseline s':>10}", flush=True)
     with tempfile.TemporaryDirectory() as d:
-        results["SQLite"] = run(f"sqlite:///{Path(d) / 'join.db'}", preds, early, late, f"sqlite:///{Path(d) / 'base.db'}")
+        _show("SQLite", run(f"sqlite:///{Path(d) / 'join.db'}", preds, early, late, f"sqlite:///{Path(d) / 'base.db'}"))
     if args.pg:
         (url, name), (burl, bname) = _pg_db(args.pg), _pg_db(args.pg)
         try:
-            results["PostgreSQL"] = run(url, preds, early, late, burl)
+            _show("PostgreSQL", run(url, preds, early, late, burl))
         finally:
             _pg_drop(args.pg, name)
             _pg_drop(args.pg, bname)
-    print(f"{args.n:,} predictions, {args.n:,} labels ({len(early):,} before their prediction), batches of {BATCH}")
-    print(f"{'backend':<11} {'events/s':>10} {'joined':>10} {'early s':>8} {'late s':>8} {'preds s':>8} {'baseline s':>10}")
-    for name, r in results.items():
-        print(f"{name:<11} {r['events_per_s']:>10,.0f} {r['joined']:>10,} {r['early_s']:>8.1f} {r['late_s']:>8.1f} "
-              f"{r['preds_s']:>8.1f} {r['preds_baseline_s']:>10.1f}")
+
+
+def _show(name: str, r: dict[str, float]) -> None:
+    print(f"{name:<11} {r['events_per_s']:>10,.0f} {r['joined']:>10,} {r['early_s']:>8.1f} {r['late_s']:>8.1f} "
+          f"{r['preds_s']:>8.1f} {r['preds_baseline_s']:>10.1f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -108,8 +108,8 @@ def _classification(s: Summary, counts: dict[tuple[str, str], int], n: int, posi
         out["recall"] = MetricValue(sum(recs) / k, None, None, n)
         out["f1"] = MetricValue(sum(f1s) / k, None, None, n)
     n_conf = sum(s.conf_n)
-    if n_conf > 0:
-        ece = sum(abs(h - c) for h, c in zip(s.conf_hit, s.conf_sum)) / n_conf
+    if n_conf > 0:  # over ten equal bins: pairs of the summary's twenty
+        ece = sum(abs(s.conf_hit[i] + s.conf_hit[i + 1] - s.conf_sum[i] - s.conf_sum[i + 1]) for i in range(0, len(s.conf_hit), 2)) / n_conf
         out["ece"] = MetricValue(ece, None, None, n_conf)
     if s.n_scored > 0:
         m = s.n_scored

@@ -30,9 +30,11 @@ import numpy as np
 #: within about 0.001 of the exact one for any score distribution (ties inside a bin count
 #: one half, as sklearn counts exact ties), at 16 kB per minute at most.
 SCORE_BINS = 1000
-#: Bins of top-label confidence for expected calibration error: ten equal-width bins, the
-#: convention of Guo et al. (2017) and of most libraries that report ECE.
-CONF_BINS = 10
+#: Bins of top-label confidence: twenty equal-width bins. Expected calibration error is
+#: reported over ten (pairs of these), the convention of Guo et al. (2017); the
+#: confidence-based estimate calibrates on all twenty, which keeps its bias from the
+#: confidence spread inside a bin under about 0.01.
+CONF_BINS = 20
 #: log loss clips probabilities to [eps, 1 - eps] with float64's eps, as scikit-learn does.
 EPS = float(2.220446049250313e-16)
 

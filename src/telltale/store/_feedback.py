@@ -27,12 +27,13 @@ from sqlalchemy.engine import Connection
 
 from telltale.feedback.counts import TrustCounts
 from telltale.feedback.event import FeedbackEvent
+from telltale.performance.confidence import ConfHist
 from telltale.performance.pairs import kind_of, pair_for, positive_class
 from telltale.performance.summary import Pair, Summary
 from telltale.store import _json
 from telltale.store._bulk import many, select_in
 from telltale.store._sql import insert_ignore
-from telltale.store.schema import feedback, feedback_events, minute_profiles, perf_minutes, trust_hours
+from telltale.store.schema import conf_minutes, feedback, feedback_events, minute_profiles, perf_minutes, trust_hours
 from telltale.types import PredictionRecord
 
 if TYPE_CHECKING:
@@ -135,6 +136,43 @@ def write_feedback(conn: Connection, project: str, events: Sequence[FeedbackEven
     _apply_trust(conn, project, trust)
     n_new = len(new_keys)
     return FeedbackResult(n_new, len(events) - n_new, replaced, joined, pending, stale)
+
+
+def existing_ids(conn: Connection, project: str, records: Sequence[PredictionRecord]) -> set[str]:
+    """Ids of ``records`` already stored: asked before the insert, so that what is folded
+    per prediction (the confidence minutes) counts a replayed record once."""
+    ids = sorted({r.id for r in records})
+    return {i for (i,) in select_in(conn, "SELECT id FROM tt_predictions WHERE project = ? AND id IN ({in_})", (project,), ids)}
+
+
+def fold_confidence(conn: Connection, project: str, records: Sequence[PredictionRecord], existing: set[str]) -> None:
+    """Fold newly stored records' confidences into their minute's row of ``tt_conf_minutes``."""
+    deltas: dict[tuple[str, int], ConfHist] = defaultdict(ConfHist)
+    seen: set[str] = set()
+    for r in records:
+        if r.id in existing or r.id in seen or r.confidence is None:
+            continue
+        seen.add(r.id)
+        deltas[(r.service, minute_of(r.ts))].add(r)
+    c = conf_minutes.c
+    for service in sorted({k[0] for k in deltas}):
+        minutes = sorted(m for s, m in deltas if s == service)
+        empty = ConfHist().to_json()
+        many(conn, "INSERT INTO tt_conf_minutes (project, service, minute, data) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+             [(project, service, m, empty) for m in minutes])
+        q = sa.select(c.minute, c.data).where(c.project == project, c.service == service).order_by(c.minute).with_for_update()
+        updates = []
+        for minute, data in _select_in(conn, q, c.minute, minutes):
+            h = ConfHist.from_json(data)
+            h.absorb(deltas[(service, int(minute))])
+            updates.append((h.to_json(), project, service, int(minute)))
+        many(conn, "UPDATE tt_conf_minutes SET data = ? WHERE project = ? AND service = ? AND minute = ?", updates)
+
+
+def read_conf_minutes(conn: Connection, project: str, service: str, since: float, until: float) -> list[tuple[int, ConfHist]]:
+    c = conf_minutes.c
+    q = sa.select(c.minute, c.data).where(c.project == project, c.service == service, c.minute >= math.ceil(since), c.minute < until).order_by(c.minute)
+    return [(int(m), ConfHist.from_json(d)) for m, d in conn.execute(q)]
 
 
 def join_arrived(conn: Connection, project: str, records: Sequence[PredictionRecord], spec_for: SpecLookup) -> int:

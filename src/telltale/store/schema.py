@@ -148,3 +148,12 @@ reviews = sa.Table(
     sa.Column("decided_at", sa.Double, nullable=True),
     sa.Index("ix_tt_reviews_open", "project", "service", "decided_at", "ts"),
 )
+
+conf_minutes = sa.Table(
+    "tt_conf_minutes",
+    metadata,
+    sa.Column("project", sa.String(64), primary_key=True),
+    sa.Column("service", sa.String(64), primary_key=True),
+    sa.Column("minute", sa.BigInteger, primary_key=True, comment="minute of the predictions' ts"),
+    sa.Column("data", sa.Text, nullable=False, comment="performance.confidence.ConfHist.to_json(): every served prediction's confidence"),
+)

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from telltale.control import ControlState
     from telltale.feedback.counts import TrustCounts
     from telltale.feedback.event import FeedbackEvent
+    from telltale.performance.confidence import ConfHist
     from telltale.performance.summary import Summary
     from telltale.store._feedback import FeedbackResult, FeedbackState
     from telltale.store._pages import Page
@@ -139,7 +140,9 @@ class Store:
         if not records:
             return WriteResult(0, 0)
         with write_tx(self._engine) as conn:
+            existing = _feedback.existing_ids(conn, project, records)  # feedback's folds count a replay once
             inserted, dup = _records.insert_records(conn, project, records, lambda c, s: _spec_in(c, project, s))
+            _feedback.fold_confidence(conn, project, records, existing)  # what the performance estimate reads
             _feedback.join_arrived(conn, project, records, lambda c, s: _spec_in(c, project, s))  # labels that came first
             _reviews.enqueue(conn, project, records, lambda c, s: _spec_in(c, project, s))  # the human-review queue
         return WriteResult(inserted, dup)
@@ -210,6 +213,11 @@ class Store:
         """(hour of feedback time, actor, counts) for the hours starting in [since, until)."""
         with read_tx(self._engine) as conn:
             return _feedback.read_trust_hours(conn, project, service, since, until)
+
+    def read_conf_minutes(self, project: str, service: str, since: float, until: float) -> list[tuple[int, ConfHist]]:
+        """(minute, confidence histogram of every served prediction) in [since, until)."""
+        with read_tx(self._engine) as conn:
+            return _feedback.read_conf_minutes(conn, project, service, since, until)
 
     def prediction_counts(self, project: str, service: str, since: float, until: float) -> list[tuple[int, int]]:
         with read_tx(self._engine) as conn:

@@ -1,4 +1,4 @@
-"""Feedback and delayed labels, per-minute realized performance, hourly trust counts, the review queue.
+"""Feedback and delayed labels, per-minute realized performance, hourly trust counts, the review queue, confidence per minute.
 
 Revision ID: 0007
 Revises: 0001
@@ -69,9 +69,17 @@ def upgrade() -> None:
         sa.Column("decided_at", sa.Double, nullable=True),
     )
     op.create_index("ix_tt_reviews_open", "tt_reviews", ["project", "service", "decided_at", "ts"])
+    op.create_table(
+        "tt_conf_minutes",
+        sa.Column("project", sa.String(64), primary_key=True),
+        sa.Column("service", sa.String(64), primary_key=True),
+        sa.Column("minute", sa.BigInteger, primary_key=True),
+        sa.Column("data", sa.Text, nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("tt_conf_minutes")
     op.drop_index("ix_tt_reviews_open", table_name="tt_reviews")
     for name in ("tt_reviews", "tt_trust_hours", "tt_perf_minutes", "tt_feedback"):
         op.drop_table(name)
