@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from telltale.performance.metrics import HIGHER_BETTER, MetricValue
 from telltale.performance.windows import WindowPerformance, window_performance
 from telltale.spec.model import ServiceSpec
-from telltale.types import Finding, Window
+from telltale.types import Finding, Severity, Window
 
 if TYPE_CHECKING:
     from telltale.store import Store
@@ -36,7 +36,10 @@ def performance_findings(store: Store, project: str, spec: ServiceSpec, window: 
     return check(spec, current, reference)
 
 
-def check(spec: ServiceSpec, current: WindowPerformance, reference: WindowPerformance | None) -> list[Finding]:
+def check(spec: ServiceSpec, current: WindowPerformance, reference: WindowPerformance | None,
+          *, drop_severity: Severity = "warning") -> list[Finding]:
+    """``drop_severity`` is that of "clearly below the reference" (the batch report, which
+    compares exactly a reference and a current set, makes it critical)."""
     settings = spec.performance
     out: list[Finding] = []
     flagged: set[str] = set()
@@ -78,7 +81,7 @@ def check(spec: ServiceSpec, current: WindowPerformance, reference: WindowPerfor
             worse = m.low is not None and m.low > r.value * (1 + settings.reference_drop)
         if worse:
             out.append(Finding(
-                kind="performance", feature=name, severity="warning", statistic=name, value=m.value, threshold=r.value,
+                kind="performance", feature=name, severity=drop_severity, statistic=name, value=m.value, threshold=r.value,
                 window=current.window,
                 message=f"realized {name} {_f(m.value)}{_ci(m)} on {_labels(current)} is clearly worse than "
                         f"{_f(r.value)} over the {reference.labels} labelled predictions of the reference period before it",
