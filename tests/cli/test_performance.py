@@ -37,7 +37,13 @@ def test_performance_per_window_as_json_and_table(sqlite_url: str) -> None:
     assert res.exit_code == 0, res.output
     w1, w2 = json.loads(res.output)["windows"]
     assert (w1["metrics"]["accuracy"]["value"], w2["metrics"]["accuracy"]["value"]) == (0.9, 0.6)
-    assert w1["delay_mean_s"] == 7200 and [f["severity"] for f in w2["findings"]] == ["critical"]
+    assert w1["delay_mean_s"] == 7200
+    assert [(f["kind"], f["severity"]) for f in w2["findings"]] == [
+        ("performance", "critical"),  # below the floor
+        ("estimated_performance", "critical"),  # the first hour's calibration promised 0.9: a concept shift
+        ("calibration", "warning"),
+    ]
+    assert w2["estimate"]["estimate_on_labels"] == 0.9 and abs(w2["estimate"]["error"] + 0.3) < 1e-12
     table = runner.invoke(app, args)
     assert table.exit_code == 0
     assert "critical: realized accuracy 0.6 (95% CI 0.502 to 0.691) on 100 labels" in table.output
