@@ -1,6 +1,7 @@
 """Joining feedback to predictions: how many feedback events per second the store folds.
 
     .venv/bin/python bench/feedback_join.py [--n 1000000] [--pg postgresql+psycopg://...]
+    .venv/bin/python bench/feedback_join.py --hooks 30000   # the hooks' fixed cost on prediction writes
 
 ``n`` predictions of a binary classifier and one label each; a random half of the
 labels arrives before its prediction (kept pending, joined when the prediction is
@@ -88,6 +89,32 @@ def run(url: str, preds: list[PredictionRecord], early: list[FeedbackEvent], lat
             "preds_s": t_preds, "preds_baseline_s": t_base, "join_s": join_s, "events_per_s": (len(early) + len(late)) / join_s}
 
 
+def hook_cost(preds: list[PredictionRecord], directory: str) -> tuple[float, float]:
+    """Records/s of ``write_predictions`` on SQLite with the feedback hooks (join lookup,
+    confidence minutes, review queue) and with them replaced by no-ops: their fixed cost
+    on the prediction write path, with no feedback at all."""
+    from telltale.store import _feedback, _reviews
+
+    def rate(tag: str) -> float:
+        store = Store.open(f"sqlite:///{Path(directory) / f'hooks-{tag}.db'}")
+        store.put_service("b", SPEC)
+        t = time.perf_counter()
+        for b in _batches(preds, 500):
+            store.write_predictions("b", b)
+        store.close()
+        return len(preds) / (time.perf_counter() - t)
+
+    with_hooks = rate("on")
+    saved = (_feedback.existing_ids, _feedback.fold_confidence, _feedback.join_arrived, _reviews.enqueue)
+    _feedback.existing_ids, _feedback.fold_confidence = (lambda *a: set()), (lambda *a: None)
+    _feedback.join_arrived, _reviews.enqueue = (lambda *a: 0), (lambda *a: 0)
+    try:
+        without = rate("off")
+    finally:
+        _feedback.existing_ids, _feedback.fold_confidence, _feedback.join_arrived, _reviews.enqueue = saved
+    return with_hooks, without
+
+
 def _pg_db(admin: str) -> tuple[str, str]:
     import psycopg
 
@@ -109,7 +136,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--pg", default=os.environ.get("TELLTALE_TEST_PG_URL"))
+    ap.add_argument("--hooks", type=int, default=0, help="only measure the hooks' cost on N prediction writes")
     args = ap.parse_args()
+    if args.hooks:
+        with tempfile.TemporaryDirectory() as d:
+            on, off = hook_cost(_predictions(args.hooks), d)
+        print(f"write_predictions on SQLite, {args.hooks:,} records in batches of 500: {on:,.0f}/s with the feedback hooks, {off:,.0f}/s without")
+        return
     preds = _predictions(args.n)
     early, late = _feedback(args.n)
     print(f"{args.n:,} predictions, {args.n:,} labels ({len(early):,} before their prediction), batches of {BATCH}")
