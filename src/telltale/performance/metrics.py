@@ -21,14 +21,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from telltale.performance.summary import Summary
+from telltale.spec.feedback import CLASSIFICATION, HIGHER_BETTER, METRICS, REGRESSION  # the vocabulary, declared with the spec
+
+__all__ = ["CLASSIFICATION", "HIGHER_BETTER", "METRICS", "REGRESSION", "MetricValue", "compute", "roc_auc", "wilson"]
 
 Z95 = 1.959963984540054
 
-#: Metrics where higher is better (a spec gives them a ``min``); the rest are errors (``max``).
-HIGHER_BETTER = frozenset({"accuracy", "precision", "recall", "f1", "roc_auc"})
-CLASSIFICATION = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "brier", "ece")
-REGRESSION = ("mae", "rmse", "mape")
-METRICS = CLASSIFICATION + REGRESSION
 
 
 @dataclass(frozen=True, slots=True)

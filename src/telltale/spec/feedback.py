@@ -11,7 +11,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from telltale.performance.metrics import CLASSIFICATION, HIGHER_BETTER, METRICS, REGRESSION
+#: The realized metrics telltale computes (telltale.performance.metrics), declared here so
+#: that loading a spec needs no NumPy. Higher is better for the first five.
+HIGHER_BETTER = frozenset({"accuracy", "precision", "recall", "f1", "roc_auc"})
+CLASSIFICATION = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "brier", "ece")
+REGRESSION = ("mae", "rmse", "mape")
+METRICS = CLASSIFICATION + REGRESSION
 
 WEEK_S = 7 * 86400.0
 
