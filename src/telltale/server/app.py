@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from telltale.clock import SYSTEM_CLOCK, Clock
 from telltale.errors import StoreError
-from telltale.server import control, dashboard, findings, health, ingest, metrics, reference, services
+from telltale.server import alerts, control, dashboard, findings, health, ingest, metrics, reference, services, timeline
 from telltale.server import feedback as feedback_routes
 from telltale.server import reviews
 from telltale.server.limits import BodyLimit
@@ -34,7 +34,7 @@ def create_app(store: Store, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, cl
     app.state.store = store
     app.state.clock = clock
     app.state.metrics = ServerMetrics(recorders)
-    for module in (health, metrics, dashboard, services, ingest, findings, control, reference):
+    for module in (health, metrics, dashboard, services, ingest, findings, control, reference, alerts, timeline):
         app.include_router(module.router)
     for module in (feedback_routes, reviews):
         app.include_router(module.router)
