@@ -23,14 +23,18 @@ def register(app: typer.Typer) -> None:
         json_out: Path | None = typer.Option(None, "--json", help="Write {findings, summary} as JSON here."),
         html_out: Path | None = typer.Option(None, "--html", help="Write a self-contained HTML report here."),
         multivariate: bool = typer.Option(True, "--multivariate/--no-multivariate", help="Run the domain-classifier drift check."),
+        target: str | None = typer.Option(None, "--target", help="The label column: realized performance on both sets, a drop flagged."),
+        prediction: str | None = typer.Option(None, "--prediction", help="The model's output column (default: the spec's prediction)."),
+        confidence: str | None = typer.Option(None, "--confidence", help="For a classifier: the probability of the predicted class."),
     ) -> None:
-        """Data quality and drift of --current against --reference; exit 1 on any critical finding."""
-        code = run(reference, current, spec, json_out, html_out, multivariate=multivariate)
+        """Data quality and drift of --current against --reference (and with --target, realized performance); exit 1 on any critical finding."""
+        code = run(reference, current, spec, json_out, html_out, multivariate=multivariate, target=target, prediction=prediction, confidence=confidence)
         raise typer.Exit(code)
 
 
 def run(reference: Path | None, current: Path, spec: Path | None, json_out: Path | None, html_out: Path | None, *,
-        multivariate: bool = True, console: Console | None = None) -> int:
+        multivariate: bool = True, console: Console | None = None, target: str | None = None,
+        prediction: str | None = None, confidence: str | None = None) -> int:
     """The command's body, returning its exit code (kept apart from typer for reuse)."""
     from contextlib import nullcontext
 
@@ -57,7 +61,7 @@ def run(reference: Path | None, current: Path, spec: Path | None, json_out: Path
             ref_path = str(reference) if reference is not None else f"{sp.reference} (from the spec)"
             rep = build_report(ref, cur, sp, spec_source=source, reference_path=ref_path, current_path=str(current),
                                multivariate=multivariate and helper is not None, progress=lambda msg: bar.update(task, description=msg),
-                               classifier=helper)
+                               classifier=helper, target=target, prediction=prediction, confidence=confidence)
             rep.seconds = {**seconds, **rep.seconds}
             if html_out is not None:
                 from telltale.report.html import write_html

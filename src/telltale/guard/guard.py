@@ -29,6 +29,8 @@ from typing import Any
 from telltale.clock import SYSTEM_CLOCK, Clock, SystemClock
 from telltale.contract import Contract
 from telltale.control import ControlSource, ControlState, control_source_for
+from telltale.feedback.event import FeedbackEvent
+from telltale.feedback.recording import FeedbackChannel
 from telltale.guard._ids import new_id
 from telltale.guard.aio import AsyncSteps
 from telltale.guard.breaker import CLOSED, CircuitBreaker, StateChange
@@ -52,6 +54,8 @@ from telltale.types import Decision, PredictionRecord
 class Guard(AsyncSteps):
     """Wraps a model with the protection its spec describes (``spec.guard``, ``spec.output``,
     ``spec.fallback``, ``spec.cost``).
+    ``guard.feedback(id, label=..., action=...)`` sends what became of a decision to
+    ``feedback_to`` (default: where the guard records).
 
     ``model`` and ``fallback`` take the record (a mapping) and return a value, an
     :class:`~telltale.guard.Output` (value, confidence, usage) or, for a classifier with
@@ -91,6 +95,7 @@ class Guard(AsyncSteps):
         token: str | None = None,
         late_grace_s: float = 2.0,
         seed: int | None = None,
+        feedback_to: Any = None,
     ) -> None:
         if not isinstance(spec, ServiceSpec):
             raise TypeError(f"Guard needs a ServiceSpec (telltale.load_spec(path)), got {type(spec).__name__}")
@@ -134,6 +139,8 @@ class Guard(AsyncSteps):
         self._record_to = record_to or "sqlite:///telltale.db"
         self._project, self._token = project, token
         self._recorder_lock = threading.Lock()
+        fb_target = feedback_to if feedback_to is not None else (record_to if recorder is not None else self._record_to)
+        self._feedback = FeedbackChannel(fb_target, project=project, token=token, recorder=recorder)
         workers = (g.bulkhead.max_concurrent if g.bulkhead is not None else 16) + 4
         self._pool = WorkerPool(workers, f"telltale-{spec.service}") if self._budget_s is not None else None
         self._late = LateRecords(self._submit, late_grace_s)
@@ -240,6 +247,23 @@ class Guard(AsyncSteps):
             self._pool.shutdown()
         if self._owns_recorder and self._recorder is not None:
             self._recorder.close(timeout)
+        self._feedback.close(timeout)
+
+    def feedback(self, id: str, *, label: Any = None, action: str | None = None, value: Any = None,
+                 actor: str | None = None, ts: float | None = None) -> None:
+        """Tell telltale what became of decision ``id``: its ``label`` (the truth, or flags such as
+        ``{"hallucination": True}``) and/or the person's ``action`` (``accepted``, ``overridden``
+        with the ``value`` chosen, ``ignored``, ``corrected``). Sent in the background to
+        ``feedback_to`` (default: where the guard records); never blocks on I/O."""
+        self._feedback.submit(FeedbackEvent(id, self.service, self._wall() if ts is None else ts, label, action, value, actor))
+
+    @property
+    def feedback_stats(self) -> Any:
+        """The feedback recorder's counters (``written``, ``dropped`` by reason, ``queue_depth``)."""
+        return self._feedback.stats
+
+    def flush_feedback(self, timeout: float | None = None) -> bool:
+        return self._feedback.flush(timeout)
 
     def __enter__(self) -> Guard:
         return self

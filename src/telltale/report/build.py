@@ -195,8 +195,10 @@ def infer_spec(table: Any) -> ServiceSpec:
 
 def build_report(reference: Any, current: Any, spec: ServiceSpec, *, spec_source: str = "", reference_path: str = "",
                  current_path: str = "", multivariate: bool = True, progress: Callable[[str], None] | None = None,
-                 classifier: ClassifierProcess | None = None) -> Report:
-    """Run every data-quality check (on profiles) and the drift checks (on the columns).
+                 classifier: ClassifierProcess | None = None, target: str | None = None, prediction: str | None = None,
+                 confidence: str | None = None) -> Report:
+    """Run every data-quality check (on profiles) and the drift checks (on the columns);
+    with ``target`` (the label column), realized performance on both sets too.
 
     With ``classifier`` (a helper process), the multivariate check's classifier trains
     there while this process profiles the data; without, it trains here, last. A
@@ -206,9 +208,15 @@ def build_report(reference: Any, current: Any, spec: ServiceSpec, *, spec_source
 
     step = progress or (lambda _msg: None)
     if isinstance(reference, Profile):
+        if target is not None:
+            raise ReportUsageError("--target needs the reference's rows (labels and predictions), not a saved profile: pass the reference data file")
         return _build_on_profile(reference, current, spec, step, spec_source=spec_source,
                                  reference_path=reference_path, current_path=current_path)
     seconds: dict[str, float] = {}
+    perf_findings: list[Finding] = []
+    perf_rows: list[CheckRow] = []
+    if target is not None:
+        reference, current, perf_findings, perf_rows = _performance(reference, current, spec, target, prediction, confidence)
     ref_cols = {n: reference.column(n) for n in reference.column_names}
     cur_cols = {n: current.column(n) for n in current.column_names}
     t0 = time.perf_counter()
@@ -256,8 +264,35 @@ def build_report(reference: Any, current: Any, spec: ServiceSpec, *, spec_source
         mv = drift.multivariate
         rows.append(CheckRow("multivariate_drift", None, mv.severity or "passed", "domain_classifier_auc", mv.auc, AUC_CRITICAL, mv.message))
     findings.extend(drift.findings())
+    findings.extend(perf_findings)
+    rows.extend(perf_rows)
     findings.sort(key=_order)
     return Report(spec, spec_source, reference_path, current_path, reference, current, findings, rows, drift, seconds)
+
+
+def _performance(reference: Any, current: Any, spec: ServiceSpec, target: str, prediction: str | None,
+                 confidence: str | None) -> tuple[Any, Any, list[Finding], list[CheckRow]]:
+    """Realized performance on both sets; the label column is then dropped from what the
+    data checks see (it is not a model input)."""
+    from telltale.report.performance import PerformanceUsageError, performance_findings
+
+    prediction = prediction or spec.prediction
+    if prediction is None:
+        raise ReportUsageError("--target needs the model's output too: pass --prediction COLUMN (or set prediction: in the spec)")
+    try:
+        found, ref, cur = performance_findings(reference, current, spec, target, prediction, confidence)
+    except PerformanceUsageError as e:
+        raise ReportUsageError(str(e)) from None
+    rows = [CheckRow("performance", f.feature, f.severity, f.statistic, f.value, f.threshold, f.message) for f in found]
+    flagged = {f.feature for f in found}
+    for name, m in cur.metrics.items():
+        r = ref.metrics.get(name)
+        if name not in flagged:
+            rows.append(CheckRow("performance", name, "passed", name, m.value, r.value if r else None,
+                                 detail=f"{name} {m.value:.3g} on {cur.labels} labelled rows (reference {r.value:.3g})" if r else None))
+    drop = [c for c in (target, confidence) if c is not None and c not in spec.inputs and c != prediction]
+    keep = lambda t: t.drop_columns([c for c in drop if c in t.column_names])  # noqa: E731
+    return keep(reference), keep(current), found, rows
 
 
 def _quality(spec: ServiceSpec, cur_p: Any, ref_p: Any, step: Callable[[str], None]) -> tuple[list[Finding], list[CheckRow]]:

@@ -16,6 +16,8 @@ from telltale.server.encoding import Decompress
 from telltale.server.headers import SecurityHeaders
 from telltale.server.health import Readiness
 from telltale.server.limits import BODY_TIMEOUT_S, BodyLimit, BodyTimeout
+from telltale.server import feedback as feedback_routes
+from telltale.server import reviews
 from telltale.server.metrics import RequestCounter, ServerMetrics
 from telltale.server.openapi import documented_openapi
 from telltale.server.ratelimit import RateLimiter
@@ -85,6 +87,8 @@ def create_app(
     app.state.max_services = max_services
     app.state.spec_limits = spec_limits
     for module in (health, metrics, dashboard, docs, services, ingest, findings, control, reference, alerts, timeline):
+        app.include_router(module.router)
+    for module in (feedback_routes, reviews):
         app.include_router(module.router)
 
     @app.exception_handler(StoreError)

@@ -116,12 +116,20 @@ def get_predictions(
     until: str | None = Query(None, description="epoch seconds or ISO 8601; default: now"),
     limit: int = Query(1000, ge=1, le=10_000),
     source: str | None = Query(None, description="only records served by this step, e.g. review (the review queue) or rules"),
+    cursor: str | None = Query(None, description="next_cursor of the previous page: pages continue where it ended"),
 ) -> dict[str, Any]:
     store = store_of(request)
     service_spec(store, project, service)
     t0, t1 = query_span(since, until, request.app.state.clock.now())
-    records = store.read_predictions(project, service, t0, t1, limit, source=source)
-    return {"records": [_finite(r.to_dict()) for r in records], "since": t0, "until": t1}
+    # paging (issue 8): a keyset cursor over (ts, id) instead of a hard cap; see store/_pages.py
+    from telltale.store._pages import decode_cursor
+
+    try:
+        after = decode_cursor(cursor) if cursor else None
+    except ValueError as e:
+        raise HTTPException(422, f"query parameter cursor: {e}") from None
+    page = store.page_predictions(project, service, t0, t1, limit, after=after, source=source)
+    return {"records": [_finite(r.to_dict()) for r in page.records], "since": t0, "until": t1, "next_cursor": page.next_cursor}
 
 
 def _finite(node: Any) -> Any:

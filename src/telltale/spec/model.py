@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from telltale.spec.feedback import PerformanceSettings, ReviewSettings, TrustSettings
 # Imported by name so the loader's "did you mean" hints know their keys too.
 from telltale.spec.alerting import (  # noqa: F401
     Alerting, AlertmanagerReceiver, PagerDutyReceiver, Receiver, SlackReceiver, WebhookReceiver,
@@ -268,6 +269,9 @@ class ServiceSpec(_Strict):
     reference: str | None = Field(default=None, description="path of the reference profile, relative to the spec")
     target: str | None = None
     prediction: str | None = None
+    performance: PerformanceSettings = Field(default_factory=PerformanceSettings)
+    trust: TrustSettings = Field(default_factory=TrustSettings)
+    review: ReviewSettings = Field(default_factory=ReviewSettings)
 
     @field_validator("inputs")
     @classmethod
@@ -275,6 +279,12 @@ class ServiceSpec(_Strict):
         if not v:
             raise ValueError("a service needs at least one input field")
         return v
+
+    @model_validator(mode="after")
+    def _performance_fits_output(self) -> ServiceSpec:
+        out = self.output
+        self.performance.check_output(out.classes is not None or out.type in ("category", "bool", "string"))
+        return self
 
     @property
     def identifiers(self) -> frozenset[str]:

@@ -94,6 +94,80 @@ controls = sa.Table(
     sa.Column("updated_at", sa.Double, nullable=False),
 )
 
+# feedback, realized performance and trust (migration 0007) ---------------------------
+
+feedback_events = sa.Table(
+    "tt_feedback_events",
+    metadata,
+    sa.Column("project", sa.String(64), primary_key=True),
+    sa.Column("key", sa.String(64), primary_key=True, comment="idempotency key: a replayed event is stored once"),
+    sa.Column("service", sa.String(64), nullable=False),
+    sa.Column("prediction_id", sa.String(MAX_ID_LEN), nullable=False),
+    sa.Column("ts", sa.Double, nullable=False),
+    sa.Column("received_at", sa.Double, nullable=False),
+    sa.Column("event", sa.Text, nullable=False, comment="FeedbackEvent.to_dict() as JSON"),
+    sa.Index("ix_tt_feedback_events_pred", "project", "service", "prediction_id"),
+)
+
+feedback = sa.Table(
+    "tt_feedback",
+    metadata,
+    sa.Column("project", sa.String(64), primary_key=True),
+    sa.Column("service", sa.String(64), primary_key=True),
+    sa.Column("prediction_id", sa.String(MAX_ID_LEN), primary_key=True),
+    sa.Column("key", sa.String(64), nullable=False, comment="the current event (the newest by ts)"),
+    sa.Column("ts", sa.Double, nullable=False),
+    sa.Column("event", sa.Text, nullable=False),
+    sa.Column("target", sa.Text, nullable=False, comment="JSON of the label it is scored against (null for flags or an action alone)"),
+    sa.Column("n_events", sa.Integer, nullable=False),
+    sa.Column("pred_ts", sa.Double, nullable=True, comment="the prediction's ts once joined; null while pending"),
+    sa.Column("pair", sa.Text, nullable=True, comment="the Pair folded into tt_perf_minutes, to un-fold it exactly"),
+)
+
+perf_minutes = sa.Table(
+    "tt_perf_minutes",
+    metadata,
+    sa.Column("project", sa.String(64), primary_key=True),
+    sa.Column("service", sa.String(64), primary_key=True),
+    sa.Column("minute", sa.BigInteger, primary_key=True, comment="minute of the prediction's ts"),
+    sa.Column("n", sa.BigInteger, nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False, comment="performance.Summary.to_bytes()"),
+)
+
+trust_hours = sa.Table(
+    "tt_trust_hours",
+    metadata,
+    sa.Column("project", sa.String(64), primary_key=True),
+    sa.Column("service", sa.String(64), primary_key=True),
+    sa.Column("hour", sa.BigInteger, primary_key=True, comment="start of the hour of the feedback's ts"),
+    sa.Column("actor", sa.String(200), primary_key=True, comment="'' when the feedback names none"),
+    sa.Column("data", sa.Text, nullable=False, comment="feedback.TrustCounts.to_json()"),
+)
+
+reviews = sa.Table(
+    "tt_reviews",
+    metadata,
+    sa.Column("project", sa.String(64), primary_key=True),
+    sa.Column("service", sa.String(64), primary_key=True),
+    sa.Column("prediction_id", sa.String(MAX_ID_LEN), primary_key=True),
+    sa.Column("ts", sa.Double, nullable=False, comment="the decision's ts"),
+    sa.Column("reason", sa.String(32), nullable=False, comment="review (routed by the guard) or low_confidence (sampled)"),
+    sa.Column("confidence", sa.Double, nullable=True),
+    sa.Column("claimed_by", sa.String(200), nullable=True),
+    sa.Column("claimed_at", sa.Double, nullable=True),
+    sa.Column("decided_at", sa.Double, nullable=True),
+    sa.Index("ix_tt_reviews_open", "project", "service", "decided_at", "ts"),
+)
+
+conf_minutes = sa.Table(
+    "tt_conf_minutes",
+    metadata,
+    sa.Column("project", sa.String(64), primary_key=True),
+    sa.Column("service", sa.String(64), primary_key=True),
+    sa.Column("minute", sa.BigInteger, primary_key=True, comment="minute of the predictions' ts"),
+    sa.Column("data", sa.Text, nullable=False, comment="performance.confidence.ConfHist.to_json(): every served prediction's confidence"),
+)
+
 # alerts (migration 0006): current state, history, groups, outbox, deliveries, breakers, silences
 
 alerts = sa.Table(

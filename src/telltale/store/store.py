@@ -11,14 +11,14 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from telltale.clock import SYSTEM_CLOCK, Clock
 from telltale.errors import StoreError
-from telltale.store import _alerts, _changes, _findings, _records, _tokens, _windows
+from telltale.store import _alerts, _changes, _feedback, _findings, _pages, _records, _reviews, _tokens, _windows
 from telltale.store._tokens import TokenInfo
 from telltale.store._sql import insert_ignore, upsert
 from telltale.store.engine import first_line, make_engine, migrate, read_tx, safe_url, write_tx
@@ -28,6 +28,13 @@ from telltale.types import Alert, Finding, PredictionRecord, StoredFinding
 if TYPE_CHECKING:
     from telltale.alerts.silences import Silence
     from telltale.control import ControlState
+    from telltale.feedback.counts import TrustCounts
+    from telltale.feedback.event import FeedbackEvent
+    from telltale.performance.confidence import ConfHist
+    from telltale.performance.summary import Summary
+    from telltale.store._feedback import FeedbackResult, FeedbackState
+    from telltale.store._pages import Page
+    from telltale.store._reviews import QueueStats, ReviewItem
     from telltale.profile import Profile
     from telltale.spec import ServiceSpec
     from telltale.store._changes import Change
@@ -149,7 +156,12 @@ class Store:
         if not records:
             return WriteResult(0, 0)
         with write_tx(self._engine) as conn:
-            inserted, dup = _records.insert_records(conn, project, records, lambda c, s: _spec_in(c, project, s), now=self._clock.now())
+            existing = _feedback.existing_ids(conn, project, records)  # feedback's folds count a replay once
+            inserted, dup = _records.insert_records(conn, project, records, lambda c, s: _spec_in(c, project, s),
+                                                  now=self._clock.now())
+            _feedback.fold_confidence(conn, project, records, existing)  # what the performance estimate reads
+            _feedback.join_arrived(conn, project, records, lambda c, s: _spec_in(c, project, s))  # labels that came first
+            _reviews.enqueue(conn, project, records, lambda c, s: _spec_in(c, project, s))  # the human-review queue
         return WriteResult(inserted, dup)
 
     def read_predictions(self, project: str, service: str, since: float, until: float, limit: int = 1000,
@@ -249,6 +261,86 @@ class Store:
         with write_tx(self._engine) as conn:
             return _findings.record(conn, project, service, windows, window_s=window_s, expect=expect,
                                     advance=advance, now=self._clock.now())
+
+    # feedback, realized performance, trust (store/_feedback.py) ---------------------
+
+    def write_feedback(self, project: str, events: Sequence[FeedbackEvent]) -> FeedbackResult:
+        """Store feedback events once each, make the newest per decision current, and fold
+        labels whose prediction is stored into the performance minutes (the rest wait)."""
+        with write_tx(self._engine) as conn:
+            self._ensure_project(conn, project)
+            return _feedback.write_feedback(conn, project, events, lambda c, s: _spec_in(c, project, s), self._clock.now())
+
+    def feedback_state(self, project: str, service: str, prediction_id: str) -> FeedbackState | None:
+        with read_tx(self._engine) as conn:
+            return _feedback.feedback_state(conn, project, service, prediction_id)
+
+    def feedback_for(self, project: str, service: str, ids: Sequence[str]) -> dict[str, FeedbackEvent]:
+        with read_tx(self._engine) as conn:
+            return _feedback.joined_labels(conn, project, service, ids)
+
+    def read_perf_minutes(self, project: str, service: str, since: float, until: float) -> list[tuple[int, Summary]]:
+        """(minute of prediction time, performance summary) with joined labels in [since, until)."""
+        with read_tx(self._engine) as conn:
+            return _feedback.read_perf_minutes(conn, project, service, since, until)
+
+    def read_trust_hours(self, project: str, service: str, since: float, until: float) -> list[tuple[int, str, TrustCounts]]:
+        """(hour of feedback time, actor, counts) for the hours starting in [since, until)."""
+        with read_tx(self._engine) as conn:
+            return _feedback.read_trust_hours(conn, project, service, since, until)
+
+    def read_conf_minutes(self, project: str, service: str, since: float, until: float) -> list[tuple[int, ConfHist]]:
+        """(minute, confidence histogram of every served prediction) in [since, until)."""
+        with read_tx(self._engine) as conn:
+            return _feedback.read_conf_minutes(conn, project, service, since, until)
+
+    def prediction_counts(self, project: str, service: str, since: float, until: float) -> list[tuple[int, int]]:
+        with read_tx(self._engine) as conn:
+            return _feedback.prediction_counts(conn, project, service, since, until)
+
+    def page_predictions(self, project: str, service: str, since: float, until: float, limit: int = 1000, *,
+                         after: tuple[float, str] | None = None, source: str | None = None) -> Page:
+        """One page of records oldest first, after the ``(ts, id)`` of the previous page's last
+        (``Page.next_cursor`` encodes it); for reading any number of records in bounded memory."""
+        if limit < 1:
+            raise ValueError(f"limit must be >= 1, got {limit}")
+        with read_tx(self._engine) as conn:
+            return _pages.page(conn, project, service, since, until, limit, after, source)
+
+    # the human-review queue (store/_reviews.py) --------------------------------------
+
+    def review_items(self, project: str, service: str, *, state: str = "open", limit: int = 100) -> list[ReviewItem]:
+        """Queue items oldest first (``open``: not decided yet; ``decided``; ``all``), with their records."""
+        with read_tx(self._engine) as conn:
+            return _reviews.list_items(conn, project, service, state, limit)
+
+    def claim_reviews(self, project: str, service: str, reviewer: str, n: int = 1) -> list[ReviewItem]:
+        """Claim up to ``n`` of the oldest open items for ``reviewer``."""
+        claim_s = self._claim_s(project, service)
+        with write_tx(self._engine) as conn:
+            return _reviews.claim(conn, project, service, reviewer, n, self._clock.now(), claim_s)
+
+    def decide_review(self, project: str, service: str, prediction_id: str, reviewer: str, *, label: Any = None,
+                      action: str | None = None, value: Any = None) -> FeedbackResult:
+        """Close the item and record the verdict as feedback from ``reviewer``; ReviewConflict when
+        another reviewer holds it or it was decided already."""
+        from telltale.feedback.event import FeedbackEvent
+
+        now = self._clock.now()
+        event = FeedbackEvent(prediction_id, service, now, label, action, value, reviewer)
+        claim_s = self._claim_s(project, service)
+        with write_tx(self._engine) as conn:
+            _reviews.mark_decided(conn, project, service, prediction_id, reviewer, now, claim_s)
+            return _feedback.write_feedback(conn, project, [event], lambda c, s: _spec_in(c, project, s), now)
+
+    def review_stats(self, project: str, service: str) -> QueueStats:
+        claim_s = self._claim_s(project, service)
+        with read_tx(self._engine) as conn:
+            return _reviews.stats(conn, project, service, self._clock.now(), claim_s)
+
+    def _claim_s(self, project: str, service: str) -> float:
+        spec = self.get_service(project, service)
+        return spec.review.claim_s if spec is not None else 900.0
 
     # control -------------------------------------------------------------------------
 

@@ -1,0 +1,167 @@
+"""Joining feedback to predictions: how many feedback events per second the store folds.
+
+    .venv/bin/python bench/feedback_join.py [--n 1000000] [--pg postgresql+psycopg://...]
+    .venv/bin/python bench/feedback_join.py --hooks 30000   # the hooks' fixed cost on prediction writes
+
+``n`` predictions of a binary classifier and one label each; a random half of the
+labels arrives before its prediction (kept pending, joined when the prediction is
+written), the other half after. Batches of 1,000, in random order within each half.
+The join's cost is the time of every ``write_feedback`` call plus what the pending
+labels add to ``write_predictions``: the same predictions written to a fresh store with
+no feedback are timed too, and the difference is charged to the join. Prints events per
+second per backend; figures go to bench/README.md. PostgreSQL runs when ``--pg`` (or
+``$TELLTALE_TEST_PG_URL``) names a server; a fresh database is made there and dropped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from telltale.feedback import FeedbackEvent
+from telltale.spec import parse_spec
+from telltale.store import Store
+from telltale.types import PredictionRecord
+
+SPEC = parse_spec("service: churn\nowner: bench\ninputs:\n  x: {type: float}\noutput: {type: category, classes: [stay, leave]}\n")
+T0 = 1_767_225_600.0
+RATE = 100.0  # predictions per second of simulated time
+BATCH = 1000
+
+
+def _predictions(n: int) -> list[PredictionRecord]:
+    rng = random.Random(1)
+    out = []
+    for i in range(n):
+        p = rng.random()
+        out.append(PredictionRecord(id=f"p{i}", service="churn", ts=T0 + i / RATE, inputs={"x": p},
+                                    output="leave" if p >= 0.5 else "stay", confidence=max(p, 1 - p)))
+    return out
+
+
+def _feedback(n: int) -> tuple[list[FeedbackEvent], list[FeedbackEvent]]:
+    rng = random.Random(2)
+    ids = list(range(n))
+    rng.shuffle(ids)
+    events = [FeedbackEvent(f"p{i}", "churn", T0 + i / RATE + 3600 + rng.random() * 86400,
+                            label="leave" if rng.random() < 0.5 else "stay", actor=f"team-{i % 7}") for i in ids]
+    return events[: n // 2], events[n // 2:]
+
+
+def _batches(xs: list, size: int = BATCH):
+    for i in range(0, len(xs), size):
+        yield xs[i:i + size]
+
+
+def run(url: str, preds: list[PredictionRecord], early: list[FeedbackEvent], late: list[FeedbackEvent], baseline_url: str) -> dict[str, float]:
+    base = Store.open(baseline_url)
+    base.put_service("b", SPEC)
+    t = time.perf_counter()
+    for b in _batches(preds):
+        base.write_predictions("b", b)
+    t_base = time.perf_counter() - t
+    base.close()
+
+    store = Store.open(url)
+    store.put_service("b", SPEC)
+    t = time.perf_counter()
+    for b in _batches(early):
+        store.write_feedback("b", b)
+    t_early = time.perf_counter() - t
+    t = time.perf_counter()
+    for b in _batches(preds):
+        store.write_predictions("b", b)
+    t_preds = time.perf_counter() - t
+    t = time.perf_counter()
+    for b in _batches(late):
+        store.write_feedback("b", b)
+    t_late = time.perf_counter() - t
+    summaries = store.read_perf_minutes("b", "churn", T0, T0 + len(preds) / RATE + 60)
+    joined = sum(s.n for _, s in summaries)
+    store.close()
+    join_s = t_early + t_late + max(0.0, t_preds - t_base)
+    return {"events": len(early) + len(late), "joined": joined, "early_s": t_early, "late_s": t_late,
+            "preds_s": t_preds, "preds_baseline_s": t_base, "join_s": join_s, "events_per_s": (len(early) + len(late)) / join_s}
+
+
+def hook_cost(preds: list[PredictionRecord], directory: str) -> tuple[float, float]:
+    """Records/s of ``write_predictions`` on SQLite with the feedback hooks (join lookup,
+    confidence minutes, review queue) and with them replaced by no-ops: their fixed cost
+    on the prediction write path, with no feedback at all."""
+    from telltale.store import _feedback, _reviews
+
+    def rate(tag: str) -> float:
+        store = Store.open(f"sqlite:///{Path(directory) / f'hooks-{tag}.db'}")
+        store.put_service("b", SPEC)
+        t = time.perf_counter()
+        for b in _batches(preds, 500):
+            store.write_predictions("b", b)
+        store.close()
+        return len(preds) / (time.perf_counter() - t)
+
+    with_hooks = rate("on")
+    saved = (_feedback.existing_ids, _feedback.fold_confidence, _feedback.join_arrived, _reviews.enqueue)
+    _feedback.existing_ids, _feedback.fold_confidence = (lambda *a: set()), (lambda *a: None)
+    _feedback.join_arrived, _reviews.enqueue = (lambda *a: 0), (lambda *a: 0)
+    try:
+        without = rate("off")
+    finally:
+        _feedback.existing_ids, _feedback.fold_confidence, _feedback.join_arrived, _reviews.enqueue = saved
+    return with_hooks, without
+
+
+def _pg_db(admin: str) -> tuple[str, str]:
+    import psycopg
+
+    name = f"tt_bench_{uuid.uuid4().hex[:8]}"
+    plain = admin.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return admin.rpartition("/")[0] + "/" + name, name
+
+
+def _pg_drop(admin: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=1_000_000)
+    ap.add_argument("--pg", default=os.environ.get("TELLTALE_TEST_PG_URL"))
+    ap.add_argument("--hooks", type=int, default=0, help="only measure the hooks' cost on N prediction writes")
+    args = ap.parse_args()
+    if args.hooks:
+        with tempfile.TemporaryDirectory() as d:
+            on, off = hook_cost(_predictions(args.hooks), d)
+        print(f"write_predictions on SQLite, {args.hooks:,} records in batches of 500: {on:,.0f}/s with the feedback hooks, {off:,.0f}/s without")
+        return
+    preds = _predictions(args.n)
+    early, late = _feedback(args.n)
+    print(f"{args.n:,} predictions, {args.n:,} labels ({len(early):,} before their prediction), batches of {BATCH}")
+    print(f"{'backend':<11} {'events/s':>10} {'joined':>10} {'early s':>8} {'late s':>8} {'preds s':>8} {'baseline s':>10}", flush=True)
+    with tempfile.TemporaryDirectory() as d:
+        _show("SQLite", run(f"sqlite:///{Path(d) / 'join.db'}", preds, early, late, f"sqlite:///{Path(d) / 'base.db'}"))
+    if args.pg:
+        (url, name), (burl, bname) = _pg_db(args.pg), _pg_db(args.pg)
+        try:
+            _show("PostgreSQL", run(url, preds, early, late, burl))
+        finally:
+            _pg_drop(args.pg, name)
+            _pg_drop(args.pg, bname)
+
+
+def _show(name: str, r: dict[str, float]) -> None:
+    print(f"{name:<11} {r['events_per_s']:>10,.0f} {r['joined']:>10,} {r['early_s']:>8.1f} {r['late_s']:>8.1f} "
+          f"{r['preds_s']:>8.1f} {r['preds_baseline_s']:>10.1f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""Mergeable counts of what people did with decisions, per hour and actor.
+
+One row per (service, hour of the feedback, actor): how many decisions got feedback,
+how many of each action, and for each flag (``label: {hallucination: true}``) how many
+said true out of how many gave it. Rows add up to any window and any set of actors, so
+trust rates cost the same whatever the traffic.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from telltale.feedback.event import ACTIONS, FeedbackEvent
+
+
+@dataclass(slots=True)
+class TrustCounts:
+    total: int = 0
+    actions: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ACTIONS, 0))
+    flags: dict[str, list[int]] = field(default_factory=dict)  # name -> [true, given]
+
+    def add(self, e: FeedbackEvent, sign: int = 1) -> None:
+        self.total += sign
+        if e.action is not None:
+            self.actions[e.action] = self.actions.get(e.action, 0) + sign
+        for name, v in e.flags.items():
+            c = self.flags.setdefault(name, [0, 0])
+            c[0] += sign * bool(v)
+            c[1] += sign
+
+    def merge(self, other: TrustCounts) -> TrustCounts:
+        out = TrustCounts(self.total + other.total, dict(self.actions), {k: list(v) for k, v in self.flags.items()})
+        for a, n in other.actions.items():
+            out.actions[a] = out.actions.get(a, 0) + n
+        for k, (t, g) in other.flags.items():
+            c = out.flags.setdefault(k, [0, 0])
+            c[0] += t
+            c[1] += g
+        return out
+
+    def to_json(self) -> str:
+        return json.dumps({"total": self.total, "actions": self.actions, "flags": self.flags}, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> TrustCounts:
+        d = json.loads(text)
+        return cls(d["total"], {**dict.fromkeys(ACTIONS, 0), **d["actions"]}, d.get("flags", {}))

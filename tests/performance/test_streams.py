@@ -1,0 +1,109 @@
+"""Realized and estimated performance on streams with a known shift.
+
+Concept shift: River's Agrawal generator switches from classification function 0 to 2
+(``ConceptDriftStream``); a real scikit-learn tree trained before the switch serves
+600 decisions an hour, and each label arrives a fixed two hours late. The accuracy
+floor must be crossed, as a ``performance`` finding, within two windows of the first
+post-switch labels and never before; the estimate-versus-realized finding fires too.
+
+Covariate shift: the inputs move, the relation to the label does not; with the labels
+withheld, the confidence-based estimate must land within 0.02 of the accuracy realized
+once they are released.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from river.datasets import synth
+from sklearn.linear_model import LogisticRegression
+from sklearn.tree import DecisionTreeClassifier
+
+from telltale.feedback import FeedbackEvent, performance_findings
+from telltale.performance.estimate import estimate, estimate_findings
+from telltale.spec import parse_spec
+from telltale.store import Store
+from telltale.types import PredictionRecord, Window
+
+T0 = 1_767_225_600.0
+HOUR = 3600.0
+SPEC = parse_spec("service: loans\nowner: me\ninputs:\n  x: {type: float}\noutput: {type: int, classes: [0, 1]}\n"
+                  "performance: {metrics: {accuracy: {min: 0.8}}, min_labels: 100}\n")
+
+
+def _rows(stream, n: int) -> tuple[np.ndarray, np.ndarray]:
+    xs, ys = [], []
+    for x, y in stream.take(n):
+        xs.append([x[k] for k in sorted(x)])
+        ys.append(int(y))
+    return np.array(xs, float), np.array(ys)
+
+
+def _records(model, X: np.ndarray, start: float, step: float, prefix: str) -> list[PredictionRecord]:
+    proba = model.predict_proba(X)
+    return [PredictionRecord(id=f"{prefix}{i}", service="loans", ts=start + i * step, inputs={"x": float(X[i, 0])},
+                             output=int(np.argmax(p)), confidence=float(np.max(p))) for i, p in enumerate(proba)]
+
+
+@pytest.mark.slow
+def test_concept_switch_is_caught_within_two_windows_of_its_first_labels(sqlite_url: str) -> None:
+    train_X, train_y = _rows(synth.Agrawal(classification_function=0, seed=11, perturbation=0.05), 3000)
+    model = DecisionTreeClassifier(max_depth=6, min_samples_leaf=20, random_state=0).fit(train_X, train_y)
+    hours, per_hour, switch_h, lag = 10, 600, 5, 2 * HOUR
+    stream = synth.ConceptDriftStream(stream=synth.Agrawal(classification_function=0, seed=12, perturbation=0.05),
+                                      drift_stream=synth.Agrawal(classification_function=2, seed=13, perturbation=0.05),
+                                      position=switch_h * per_hour, width=50, seed=14)
+    X, y = _rows(stream, hours * per_hour)
+    recs = _records(model, X, T0, HOUR / per_hour, "a")
+    store = Store.open(sqlite_url)
+    store.put_service("default", SPEC)
+    first_finding_at = first_gap_at = None
+    for h in range(1, hours + 1):  # at the end of hour h: that hour's decisions, and the labels due by then
+        now = T0 + h * HOUR
+        store.write_predictions("default", recs[(h - 1) * per_hour:h * per_hour])
+        store.write_feedback("default", [FeedbackEvent(r.id, "loans", r.ts + lag, label=int(y[i]))
+                                         for i, r in enumerate(recs) if now - HOUR < r.ts + lag <= now])
+        for w in range(max(0, h - 3), h):  # the windows whose labels are landing (the lag is two windows)
+            win = Window.from_epoch(T0 + w * HOUR, T0 + (w + 1) * HOUR)
+            found = [f for f in performance_findings(store, "default", SPEC, win) if f.severity == "critical"]
+            if found and first_finding_at is None:
+                first_finding_at, finding_window = h, w
+            gaps = [f for f in estimate_findings(store, "default", SPEC, win) if f.feature == "estimate_gap"]
+            if gaps and first_gap_at is None:
+                first_gap_at = h
+    store.close()
+    first_labels_h = switch_h + 2  # post-switch decisions (hour 5 on) get labels from hour 7
+    assert first_finding_at is not None and first_labels_h <= first_finding_at <= first_labels_h + 2
+    assert finding_window >= switch_h  # never a window from before the switch
+    assert first_gap_at is not None and first_labels_h <= first_gap_at <= first_labels_h + 2
+
+
+def test_covariate_shift_estimate_within_two_points_of_realized(sqlite_url: str) -> None:
+    rng = np.random.default_rng(3)
+
+    def draw(n: int, mean: float) -> tuple[np.ndarray, np.ndarray]:
+        x = rng.normal(mean, 1.0, (n, 1))
+        y = (rng.random(n) < 1 / (1 + np.exp(-2.0 * x[:, 0]))).astype(int)  # the same concept throughout
+        return x, y
+
+    model = LogisticRegression().fit(*draw(4000, 0.0))
+    ref_X, ref_y = draw(5000, 0.0)
+    cur_X, cur_y = draw(5000, 0.9)  # inputs move towards where the model is surer
+    store = Store.open(sqlite_url)
+    store.put_service("default", SPEC)
+    ref = _records(model, ref_X, T0, 0.5, "r")
+    cur = _records(model, cur_X, T0 + 86400, 0.5, "c")
+    store.write_predictions("default", ref + cur)
+    store.write_feedback("default", [FeedbackEvent(r.id, "loans", r.ts + 60, label=int(ref_y[i])) for i, r in enumerate(ref)])
+    win = Window.from_epoch(T0 + 86400, T0 + 86400 + 2500)
+    before, _, _ = estimate(store, "default", SPEC, win)
+    assert before.labels == 0 and before.predictions == 5000
+    store.write_feedback("default", [FeedbackEvent(r.id, "loans", r.ts + 60, label=int(cur_y[i])) for i, r in enumerate(cur)])
+    after, _, _ = estimate(store, "default", SPEC, win)
+    realized = float((model.predict(cur_X) == cur_y).mean())
+    reference = float((model.predict(ref_X) == ref_y).mean())
+    store.close()
+    assert after.realized == pytest.approx(realized, abs=1e-12)
+    assert realized - reference > 0.03  # the shift did change accuracy
+    assert abs(before.accuracy - realized) < 0.02
+    assert [f.feature for f in estimate_findings(Store.open(sqlite_url), "default", SPEC, win)] == []  # no concept shift to flag
