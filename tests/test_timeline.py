@@ -33,8 +33,23 @@ def test_events_from_every_source_in_one_order_cause_first(sqlite_url, clock, st
         (120, "alert", "prep_time_s looks like ms (resolved)"),
     ]
     assert [e.kind for e in tl.timeline(store, "default", "eta", t0 - 1, t0 + 3600, limit=2)] == ["delivery", "alert"]
-    with pytest.raises(ValueError, match="kind 'weather' is not a timeline source; use one of mode, alert, delivery"):
+    with pytest.raises(ValueError, match="kind 'weather' is not a timeline source; use one of version, finding, mode, alert, delivery"):
         tl.timeline(store, "default", "eta", t0, t0 + 1, kinds=["weather"])
+
+
+def test_version_changes_come_first_at_their_first_record(sqlite_url, clock):
+    from telltale.types import PredictionRecord
+
+    from tests.alerts.helpers import spec_with as _spec
+
+    store = Store.open(sqlite_url, clock=clock)
+    store.put_service("default", _spec({}, {}))
+    t0 = clock.now()
+    recs = [PredictionRecord(f"r{i}", "eta", t0 + i * 60, {"x": 1.0}, 1.0, model_version="v1",
+                             components={"retrieval": "v3" if i < 5 else "v4"}) for i in range(10)]
+    store.write_predictions("default", recs)
+    events = [e for e in tl.timeline(store, "default", "eta", t0 - 1, t0 + 3600) if e.kind == "version"]
+    assert [(e.at - t0, e.summary) for e in events][-1] == (300, "retrieval changed v3 -> v4")
 
 
 def test_render_wraps_at_the_width_with_a_hanging_indent():

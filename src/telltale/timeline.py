@@ -68,9 +68,29 @@ def mode_events(store: Store, project: str, service: str, since: float, until: f
     return []
 
 
-#: Where each kind of event comes from. The findings (Store.findings), the version change
-#: log (tt_changes) and the mode audit log join here as one line each when they exist.
+def finding_events(store: Store, project: str, service: str, since: float, until: float) -> list[Event]:
+    """Each stored finding opening and, once it ended, resolving."""
+    out = []
+    for f in store.findings(project, service, state="all", since=since, until=until):
+        what = f"{f.kind}" + (f" {f.feature}" if f.feature else "")
+        cause = f" (a consequence of {f.cause})" if f.cause else ""
+        if since <= f.opened < until:
+            change = f"; {f.change}" if f.change else ""
+            out.append(Event(f.opened, "finding", f"{what} opened{cause}: {f.latest.message}{change}", f.severity, f.id))
+        if f.resolved is not None and since <= f.resolved < until:
+            out.append(Event(f.resolved, "finding", f"{what} resolved{cause}", f.severity, f.id))
+    return out
+
+
+def version_events(store: Store, project: str, service: str, since: float, until: float) -> list[Event]:
+    """Each model or component version change the change log holds."""
+    return [Event(c.first_seen, "version", c.describe(), None, c.component) for c in store.changes(project, service, since, until)]
+
+
+#: Where each kind of event comes from; the mode audit log replaces ``mode_events`` when the policy keeps one.
 SOURCES: dict[str, Source] = {
+    "version": version_events,
+    "finding": finding_events,
     "mode": mode_events,
     "alert": alert_events,
     "delivery": delivery_events,

@@ -107,8 +107,10 @@ class Jobs:
 
 def default_jobs(store: Store, *, clock: Clock = SYSTEM_CLOCK, monitor_every_s: float = 60.0) -> Jobs:
     """The loop ``telltale serve`` runs: monitor, then policy, then alerts (one line each)."""
+    from telltale.alerts import TICK_S, deliver_due
     from telltale.monitor.tick import tick as monitor_tick
 
     jobs = Jobs(store, clock=clock)
     jobs.add("monitor", monitor_every_s, monitor_tick)
+    jobs.add("alerts", TICK_S, deliver_due)
     return jobs
