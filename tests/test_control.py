@@ -92,7 +92,7 @@ def test_unreachable_source_keeps_the_last_mode():
 
 
 def test_control_state_refuses_unknown_modes():
-    with pytest.raises(ValueError, match="control mode must be one of fallback, normal, review, rollback, got 'panic'"):
+    with pytest.raises(ValueError, match="control mode must be one of canary_stopped, fallback, normal, review, rollback, got 'panic'"):
         ControlState("panic")
 
 

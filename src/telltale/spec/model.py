@@ -12,6 +12,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from telltale.spec.policy import SLO, Rule
+from telltale.spec.policy import RuleCondition as RuleCondition  # re-exported beside the others
+
 #: Marker ``telltale init`` writes where a person must decide; ``telltale check`` flags it.
 BLANK = "FILL_ME"
 
@@ -181,32 +184,6 @@ class Owners(_Strict):
     data: str | None = None
     model: str | None = None
     platform: str | None = None
-
-
-class SLO(_Strict):
-    name: str
-    metric: str
-    max: float | None = None
-    min: float | None = None
-    window: str = "1h"
-
-    @model_validator(mode="after")
-    def _bound(self) -> SLO:
-        if self.max is None and self.min is None:
-            raise ValueError(f"SLO {self.name!r} needs a max or a min")
-        return self
-
-
-class RuleCondition(_Strict):
-    kind: str
-    severity: Literal["critical", "warning"] = "critical"
-    feature: str | None = None
-
-
-class Rule(_Strict):
-    name: str
-    when: RuleCondition
-    action: Literal["alert", "fallback", "rollback", "review"]
 
 
 class CostSettings(_Strict):
