@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from telltale.clock import SYSTEM_CLOCK, Clock
 from telltale.errors import StoreError
 from telltale.server import control, dashboard, findings, health, ingest, metrics, reference, services
+from telltale.server import slo as slo_routes
 from telltale.server.limits import BodyLimit
 from telltale.server.metrics import RequestCounter, ServerMetrics
 from telltale.store import Store
@@ -34,6 +35,8 @@ def create_app(store: Store, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, cl
     app.state.metrics = ServerMetrics(recorders)
     for module in (health, metrics, dashboard, services, ingest, findings, control, reference):
         app.include_router(module.router)
+    app.include_router(slo_routes.router)
+    app.state.metrics.registry.register(slo_routes.SLOCollector(store))
 
     @app.exception_handler(StoreError)
     async def _store_down(_request: Request, exc: StoreError) -> JSONResponse:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from telltale.types import FINDING_KINDS
 
@@ -118,14 +118,19 @@ class RuleCondition(_Strict):
     failures: int | None = Field(default=None, ge=1)
     of: int | None = Field(default=None, ge=1)
 
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, v: str | None) -> str | None:
+        if v is not None and v not in FINDING_KINDS:
+            raise ValueError(f"{v!r} is not a finding kind; one of {', '.join(sorted(FINDING_KINDS))}")
+        return v
+
     @model_validator(mode="after")
     def _one_form(self) -> RuleCondition:
         forms = [name for name, v in (("kind", self.kind), ("indicator", self.indicator), ("slo", self.slo)) if v is not None]
         if len(forms) != 1:
             raise ValueError("a rule's when needs exactly one of kind (a finding), indicator (a threshold) or slo (a burn-rate alert)"
                              + (f", got {' and '.join(forms)}" if forms else ""))
-        if self.kind is not None and self.kind not in FINDING_KINDS:
-            raise ValueError(f"kind {self.kind!r} is not a finding kind; one of {', '.join(sorted(FINDING_KINDS))}")
         if self.indicator is not None and (self.above is None) == (self.below is None):
             raise ValueError(f"indicator {self.indicator!r} needs exactly one of above or below")
         if (self.failures is None) != (self.of is None):
