@@ -127,11 +127,28 @@ def read_slo_minutes(conn: Connection, project: str, service: str, slo: str, sin
 
 
 def slo_sums(conn: Connection, project: str, service: str, slo: str, end: int, spans: list[float]) -> list[tuple[float, float, float]]:
-    """(bad, total, records) over the minutes in [end - span, end) for each span, in one query."""
-    params = {"project": project, "service": service, "slo": slo, "end": end, "lo": end - int(max(spans))}
-    params.update({f"from{i}": end - int(span) for i, span in enumerate(spans)})
-    row = conn.execute(_sums_query(len(spans)), params).one()
-    return [(float(row[3 * i]), float(row[3 * i + 1]), float(row[3 * i + 2])) for i in range(len(spans))]
+    """(bad, total, records) over the minutes in [end - span, end) for each span: the spans
+    of three days or less in one pass over at most 4,320 rows, each longer one (a 30-day
+    period) in a plain sum of its own."""
+    short = [sp for sp in spans if sp <= _SHORT_S]
+    got: dict[float, tuple[float, float, float]] = {}
+    if short:
+        params = {"project": project, "service": service, "slo": slo, "end": end, "lo": end - int(max(short))}
+        params.update({f"from{i}": end - int(span) for i, span in enumerate(short)})
+        row = conn.execute(_sums_query(len(short)), params).one()
+        got.update({sp: (float(row[3 * i]), float(row[3 * i + 1]), float(row[3 * i + 2])) for i, sp in enumerate(short)})
+    m = slo_minutes.c
+    for sp in spans:
+        if sp not in got:
+            q = sa.select(sa.func.coalesce(sa.func.sum(m.bad), 0), sa.func.coalesce(sa.func.sum(m.total), 0),
+                          sa.func.coalesce(sa.func.sum(m.records), 0)).where(
+                m.project == project, m.service == service, m.slo == slo, m.minute >= end - int(sp), m.minute < end)
+            b, t, r = conn.execute(q).one()
+            got[sp] = (float(b), float(t), float(r))
+    return [got[sp] for sp in spans]
+
+
+_SHORT_S = 3 * 86400
 
 
 @lru_cache(maxsize=8)
