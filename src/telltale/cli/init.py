@@ -114,10 +114,10 @@ def render(data: dict[str, Any], inf: Any, reference: Path, out: Path, profile_p
         "#   fallback: [rules, {default: 35.0}, abstain]",
         "fallback: []",
         "# FILL_ME: the objectives this service must meet, e.g.",
-        "#   - {name: latency, metric: latency_p99_ms, max: 150, window: 5m}",
+        "#   - {name: latency, indicator: latency_p99_ms, max: 150, period: 30d}",
         "slos: []",
         "# FILL_ME: when to fall back or roll back, decided before launch, e.g.",
-        "#   - {name: unit-change, when: {kind: unit, severity: critical}, action: fallback}",
+        "#   - {name: unit-change, when: {kind: unit, severity: critical}, then: [fallback, alert]}",
         "rules: []",
         "",
     ]
