@@ -54,13 +54,16 @@ FAULTS = {
 STABLE = [c for c in NUMERIC + CATEGORICAL if c not in FAULTS]
 #: telltale runs twice: as shipped (with the multivariate domain classifier, which the
 #: anchors' presets do not run) and univariate only, like for like with the anchors.
-TOOLS = ("telltale", "telltale-univariate", "evidently", "nannyml")
+#: ``telltale-saved`` reads the reference profile ``telltale init`` wrote (init timed apart):
+#: only the current data is read and profiled, as in a daily job against a fixed reference.
+TOOLS = ("telltale", "telltale-univariate", "telltale-saved", "evidently", "nannyml")
 _MIX_REF = [0.40, 0.25, 0.15, 0.10, 0.06, 0.04]
 _MIX_CUR = [0.28, 0.25, 0.15, 0.16, 0.10, 0.06]
 
 
-def generate(n: int, seed: int, faulty: bool) -> pa.Table:
-    """One set: numeric columns of varied shapes and scales, categoricals of 3 to 12 levels."""
+def generate(n: int, seed: int, faulty: bool, levels: tuple[int, ...] = ()) -> pa.Table:
+    """One set: numeric columns of varied shapes and scales, categoricals of 6 to 12 levels;
+    ``levels`` replaces the level counts of the last categoricals (e.g. 200 and 1000)."""
     rng = np.random.default_rng(seed)
     cols: dict[str, object] = {}
     for i, name in enumerate(NUMERIC):
@@ -75,6 +78,8 @@ def generate(n: int, seed: int, faulty: bool) -> pa.Table:
         cols[name] = x
     for j, name in enumerate(CATEGORICAL):
         k = 6 if j == 0 else 4 + 2 * j  # 6, 6, 8, 10, 12 levels
+        if levels and j >= len(CATEGORICAL) - len(levels):
+            k = levels[j - (len(CATEGORICAL) - len(levels))]
         p = np.asarray(_MIX_REF) if j == 0 else _levels(k)
         if faulty and name == "cat_0":
             p = np.asarray(_MIX_CUR)
@@ -172,6 +177,23 @@ def run_telltale(ref: Path, cur: Path, out: Path, *extra: str) -> tuple[float, f
     return wall, rss, flagged, critical
 
 
+def run_saved(ref: Path, cur: Path, out: Path) -> tuple[float, float, list[str], list[str], float]:
+    """``telltale init`` once (timed apart), then the report against the saved profile."""
+    spec = out.with_name("saved.yaml")
+    for stale in (spec, out.with_name("saved.reference.profile")):
+        stale.unlink(missing_ok=True)
+    t_init, _rss, code = _measure([str(TELLTALE), "init", "--reference", str(ref), "--out", str(spec)])
+    if code != 0:
+        return t_init, 0.0, [], [], t_init
+    wall, rss, code = _measure([str(TELLTALE), "report", "--spec", str(spec), "--current", str(cur), "--json", str(out)])
+    if code not in (0, 1):
+        return wall, rss, [], [], t_init
+    findings = json.loads(out.read_text())["findings"]
+    flagged = sorted({f["feature"] for f in findings if f["feature"]})
+    critical = sorted({f["feature"] for f in findings if f["feature"] and f["severity"] == "critical"})
+    return wall, rss, flagged, critical, t_init
+
+
 def run_anchor(script: str, ref: Path, cur: Path, out: Path) -> tuple[float, float, list[str]]:
     path = out.with_name(f"run_{out.stem}.py")  # not evidently.py: it would shadow the package
     path.write_text(script)
@@ -187,6 +209,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=100_000, help="rows in each of reference and current")
     ap.add_argument("--only", choices=TOOLS, action="append")
     ap.add_argument("--keep", type=Path, help="write the data and outputs here instead of a temporary directory")
+    ap.add_argument("--levels", default="", help="level counts for the last categoricals, e.g. 200,1000")
     args = ap.parse_args()
     tools = args.only or list(TOOLS)
     if any(not t.startswith("telltale") for t in tools) and not ANCHORS_PY.exists():
@@ -196,12 +219,17 @@ def main() -> None:
         d.mkdir(parents=True, exist_ok=True)
         ref, cur = d / "reference.parquet", d / "current.parquet"
         t0 = time.perf_counter()
-        pq.write_table(generate(args.rows, 1, faulty=False), ref)
-        pq.write_table(generate(args.rows, 2, faulty=True), cur)
-        print(f"data: {args.rows:,} reference and {args.rows:,} current rows, 20 columns, generated in {time.perf_counter() - t0:.1f}s")
+        levels = tuple(int(x) for x in args.levels.split(",") if x)
+        pq.write_table(generate(args.rows, 1, faulty=False, levels=levels), ref)
+        pq.write_table(generate(args.rows, 2, faulty=True, levels=levels), cur)
+        print(f"data: {args.rows:,} reference and {args.rows:,} current rows, 20 columns"
+              f"{f' (categorical levels {args.levels})' if levels else ''}, generated in {time.perf_counter() - t0:.1f}s")
         rows = []
         for tool in tools:
-            if tool.startswith("telltale"):
+            if tool == "telltale-saved":
+                wall, rss, flagged, critical, t_init = run_saved(ref, cur, d / f"{tool}.json")
+                print(f"  telltale init (writes the reference profile, once): {t_init:.1f}s", flush=True)
+            elif tool.startswith("telltale"):
                 extra = ("--no-multivariate",) if tool == "telltale-univariate" else ()
                 wall, rss, flagged, critical = run_telltale(ref, cur, d / f"{tool}.json", *extra)
             else:

@@ -11,7 +11,15 @@ What is inferred, and how:
 - range from the observed min and max widened by 10% of the span on each side (rounded
   outward to two significant digits), without crossing zero when no value did: a range
   exactly at the training extremes would flag every new maximum;
-- nullable when the reference has any null.
+- nullable when the reference has any null;
+- an identifier (``identifier: true``, not required, no range) when an integer column
+  holds a different value in every row and is monotonic or named like a key (``id``,
+  ``order_id``, ``uuid``...), or a string column holds a different value in every row
+  with one length or a key-like name: such a column differs between any two periods by
+  design, so a range, drift or a domain classifier on it would only ever raise alarms.
+
+A reference needs at least ``MIN_ROWS`` rows: from fewer, a range or a category list is
+a guess, and drift against it is noise.
 
 What a person must decide (owners, SLOs, rules, fallbacks) is not inferred at all.
 """
@@ -19,6 +27,7 @@ What a person must decide (owners, SLOs, rules, fallbacks) is not inferred at al
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +38,10 @@ from telltale.checks.unit_names import unit_from_name
 MAX_CATEGORIES = 50
 #: Ranges are widened by this share of the observed span on each side.
 RANGE_MARGIN = 0.10
+#: The fewest reference rows a contract is inferred from.
+MIN_ROWS = 20
+#: Column names that mark a row key (matched case-insensitively on the whole name).
+_KEY_NAME = re.compile(r"^(id|uuid|guid|key|idx|index|row|row_?(id|num|number)|.+[_-](id|uuid|key)|.+Id)$", re.IGNORECASE)
 
 
 class DataError(ValueError):
@@ -46,9 +59,12 @@ class InferredField:
     nullable: bool = False
     categories: list[str] | None = None
     seen: str = ""
+    identifier: bool = False
 
     def to_spec(self) -> dict[str, Any]:
         d: dict[str, Any] = {"type": self.type}
+        if self.identifier:
+            d.update({"identifier": True, "required": False})
         if self.unit:
             d["unit"] = self.unit
         if self.range is not None:
@@ -154,6 +170,8 @@ def infer_field(name: str, column: Any, *, output: bool = False, describe: bool 
         unit = None if output else unit_from_name(name)
         finite = np.isfinite(a)
         fin = a if finite.all() else a[finite]
+        if typ == "int" and not output and (why := _integer_key(name, fin)):
+            return InferredField(name, "int", nullable=nullable, identifier=True, seen=f"{why}: {_KEY_NOTE}")
         rng = None
         seen = null_note
         if fin.size:
@@ -174,8 +192,37 @@ def infer_field(name: str, column: Any, *, output: bool = False, describe: bool 
             return InferredField(name, "category", categories=cats, nullable=nullable,
                                  seen=f"{len(cats)} values, most common {cats[0]!r} ({_pct(order[0][0] / non_null)}), {null_note}")
         typ = "category" if output else "string"
+        if not output and non_null >= MIN_ROWS and len(values) == non_null and (_KEY_NAME.match(name) or _one_length(col)):
+            return InferredField(name, "string", nullable=nullable, identifier=True,
+                                 seen=f"a different value in each of {non_null} rows: {_KEY_NOTE}")
         return InferredField(name, typ, nullable=nullable, seen=f"{len(values)} distinct values, {null_note}")
     return None
+
+
+_KEY_NOTE = "an identifier, left out of range, drift and the domain classifier"
+
+
+def _integer_key(name: str, values: Any) -> str | None:
+    """Why an integer column is a row key (distinct in every row, monotonic or key-named), else None."""
+    import numpy as np
+
+    if values.size < MIN_ROWS or np.unique(values).size != values.size:
+        return None
+    steps = np.diff(values)
+    if (steps > 0).all() or (steps < 0).all():
+        return f"a different value in each of {values.size} rows, {'increasing' if steps[0] > 0 else 'decreasing'}"
+    return f"a different value in each of {values.size} rows" if _KEY_NAME.match(name) else None
+
+
+def _one_length(col: Any) -> bool:
+    """True when every non-null string has the same length (UUIDs, hashes, fixed-width keys)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_dictionary(col.type):
+        col = col.dictionary
+    lengths = pc.utf8_length(col.drop_null())
+    return len(lengths) > 0 and pc.min_max(lengths)["min"].as_py() == pc.min_max(lengths)["max"].as_py()
 
 
 def _is_string(t: Any) -> bool:

@@ -97,3 +97,62 @@ def test_awkward_names_and_categories_survive_the_yaml(tmp_path):
     assert spec.service == "odd-one"
     assert set(spec.inputs) == {"order value (eur)", "place", "yes"}
     assert sorted(spec.inputs["place"].categories) == sorted(cats)
+
+
+def _car_loan_like(n: int, seed: int) -> pa.Table:
+    """Like NannyML's car-loan set: a running integer id, a string key, and real features."""
+    rng = np.random.default_rng(seed)
+    start = seed * n
+    return pa.table({
+        "id": np.arange(start, start + n),
+        "application_ref": [f"A{i:09d}" for i in range(start, start + n)],
+        "car_value": rng.gamma(5, 8000, n),
+        "loan_length": rng.integers(12, 72, n),
+        "salary_range": np.array(["0 - 20K", "20K - 40K", "40K - 60K", "60K+"])[rng.integers(0, 4, n)],
+        "repaid": rng.random(n) < 0.7,
+    })
+
+
+def test_identifier_columns_are_recognised_and_left_out_of_range_drift_and_the_classifier(tmp_path):
+    pq.write_table(_car_loan_like(5000, 0), tmp_path / "ref.parquet")
+    pq.write_table(_car_loan_like(5000, 1), tmp_path / "cur.parquet")  # the same population, later ids
+    out = tmp_path / "telltale.yaml"
+    r = CliRunner().invoke(app, ["init", "--reference", str(tmp_path / "ref.parquet"), "--target", "repaid", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    spec = load_spec(out)
+    for key in ("id", "application_ref"):
+        f = spec.inputs[key]
+        assert (f.identifier, f.required, f.range, f.categories) == (True, False, None, None)
+    assert spec.inputs["car_value"].identifier is False and spec.inputs["car_value"].range is not None
+    assert spec.inputs["loan_length"].identifier is False  # integers that repeat are features
+    text = out.read_text()
+    assert "# a different value in each of 5000 rows, increasing: an identifier, left out of range, drift" in text
+    report = tmp_path / "report.json"
+    r = CliRunner().invoke(app, ["report", "--reference", str(tmp_path / "ref.parquet"), "--current", str(tmp_path / "cur.parquet"),
+                                 "--spec", str(out), "--json", str(report)])
+    import json
+
+    doc = json.loads(report.read_text())
+    assert r.exit_code == 0, r.output
+    assert not [f for f in doc["findings"] if f["feature"] in ("id", "application_ref")]
+    assert doc["summary"]["critical"] == 0
+    assert doc["summary"]["multivariate_auc"] < 0.6  # no perfect separator handed to the classifier
+
+
+def test_a_key_named_integer_column_is_an_identifier_even_shuffled(tmp_path):
+    from telltale.infer import infer
+
+    rng = np.random.default_rng(3)
+    t = pa.table({"customer_id": rng.permutation(500), "visits": rng.permutation(500), "x": rng.random(500)})
+    inf = {f.name: f for f in infer(t).inputs}
+    assert inf["customer_id"].identifier and not inf["visits"].identifier and not inf["x"].identifier
+
+
+@pytest.mark.parametrize("rows", [1, 19])
+def test_a_reference_with_too_few_rows_is_refused(tmp_path, rows):
+    pq.write_table(pa.table({"x": np.arange(rows, dtype=float)}), tmp_path / "tiny.parquet")
+    out = tmp_path / "t.yaml"
+    r = CliRunner().invoke(app, ["init", "--reference", str(tmp_path / "tiny.parquet"), "--out", str(out)])
+    assert r.exit_code == 2
+    assert f"has only {rows} row" in r.output and "at least 20" in r.output
+    assert not out.exists()

@@ -117,3 +117,55 @@ def test_installed_console_script_exit_code(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert "a.csv: file not found" in proc.stderr
+
+
+def _saved(tmp: Path, *, faulty: bool) -> tuple[Path, Path, Path]:
+    """A spec with a reference profile saved from the reference data, and current data."""
+    from telltale.profile import Profile
+    from telltale.spec import load_spec
+
+    ref, cur = _write(tmp, "parquet", faulty=faulty)
+    spec = tmp / "telltale.yaml"
+    spec.write_text(SPEC_YAML + "reference: telltale.reference.profile\n")
+    profile = tmp / "telltale.reference.profile"
+    profile.write_bytes(Profile.from_columns(load_spec(spec), pq.read_table(ref)).to_bytes())
+    return spec, profile, cur
+
+
+def test_saved_reference_profile_finds_the_same_faults_as_the_data(tmp_path):
+    spec, profile, cur = _saved(tmp_path, faulty=True)
+    saved_json, data_json, page = tmp_path / "saved.json", tmp_path / "data.json", tmp_path / "saved.html"
+    res = _report("--spec", spec, "--current", cur, "--json", saved_json, "--html", page)  # the spec's reference: key
+    assert res.exit_code == 1, res.output
+    assert _report("--reference", tmp_path / "ref.parquet", "--current", cur, "--spec", spec, "--json", data_json,
+                   "--no-multivariate").exit_code == 1
+    saved, data = json.loads(saved_json.read_text()), json.loads(data_json.read_text())
+    critical = lambda doc: {(f["kind"], f["feature"]) for f in doc["findings"] if f["severity"] == "critical"}  # noqa: E731
+    assert critical(saved) == critical(data)
+    assert {("drift", "amount"), ("drift", "city"), ("prediction_drift", "score")} <= critical(saved)
+    assert saved["summary"]["reference"] == {"path": "telltale.reference.profile (from the spec)", "rows": 4000,
+                                             "columns": 5, "profile": True}
+    assert saved["summary"]["multivariate_auc"] is None
+    html = page.read_text()
+    plotted = sorted(re.findall(r'<figure class="plot" data-feature="([^"]+)"><img[^>]+src="data:image/png;base64,', html))
+    assert plotted == sorted({f["feature"] for f in saved["findings"] if f["feature"]})
+    assert "a saved profile keeps none" in html  # the classifier is listed as skipped, with why
+
+
+def test_saved_reference_profile_on_clean_data_exits_0(tmp_path):
+    spec, profile, cur = _saved(tmp_path, faulty=False)
+    res = _report("--reference", profile, "--spec", spec, "--current", cur)
+    assert res.exit_code == 0, res.output
+    assert "(4,000 rows)" in res.output and "nothing critical" in res.output
+
+
+def test_saved_reference_profile_needs_a_spec_and_a_real_profile(tmp_path):
+    spec, profile, cur = _saved(tmp_path, faulty=False)
+    res = _report("--reference", profile, "--current", cur)
+    assert res.exit_code == 2 and "needs --spec" in res.output
+    bogus = tmp_path / "bogus.profile"
+    bogus.write_bytes(b"not a profile")
+    res = _report("--reference", bogus, "--spec", spec, "--current", cur)
+    assert res.exit_code == 2 and "bogus.profile: not a telltale profile" in res.output
+    res = _report("--current", cur)
+    assert res.exit_code == 2 and "no reference" in res.output

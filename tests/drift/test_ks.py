@@ -28,3 +28,23 @@ def test_from_cdfs_and_edge_cases():
     assert math.isnan(ks_2samp([], [1.0])[0])
     assert math.isnan(ks_pvalue(float("nan"), 10, 10))
     assert ks_pvalue(0.0, 100, 100) == 1.0
+
+
+@pytest.mark.parametrize("n", [1, 2, 141, 1000, 500_000])
+@pytest.mark.parametrize("share", [0.0, 0.25, 0.5])
+def test_kstwo_sf_below_the_smallest_possible_d_is_one_like_scipy(n, share):
+    # D_n is never below 1/(2n), so P(D_n > d) = 1 for every d up to it
+    from scipy.stats import kstwo
+
+    from telltale.drift.ks import kstwo_sf
+
+    d = share / n
+    assert kstwo_sf(d, n) == kstwo.sf(d, n) == 1.0
+
+
+@pytest.mark.parametrize("d,n,m", [(0.0, 1000, 1000), (0.002, 500_000, 500_000), (0.01, 20_000, 80_000), (0.3, 150, 200)])
+def test_limit_pvalue_is_kolmogorovs_distribution_at_the_effective_size(d, n, m):
+    from scipy.stats import kstwobign
+
+    en = n * m / (n + m)
+    assert ks_pvalue(d, n, m, limit=True) == pytest.approx(kstwobign.sf(math.sqrt(en) * d), rel=1e-12, abs=1e-300)

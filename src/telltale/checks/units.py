@@ -59,6 +59,8 @@ def check(spec: ServiceSpec, current: Profile, reference: Profile | None, window
     for name, field in spec.inputs.items():
         if field.type not in (*NUMERIC_TYPES, "timestamp"):  # epoch seconds sent as milliseconds is a unit change too
             continue
+        if field.identifier:  # a running id grows by design; its scale says nothing about units
+            continue
         col = input_column(current, name)
         if col is None or col.numeric is None or col.numeric.count < 3:
             continue

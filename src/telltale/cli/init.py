@@ -52,9 +52,13 @@ def write_init(reference: Path, out: Path, *, target: str | None = None, predict
         raise DataError(f"{out}: already exists; pass --force to overwrite it")
     if not out.parent.exists():
         raise DataError(f"{out.parent}: directory not found")
+    from telltale.infer import MIN_ROWS
+
     table = read_table(reference)
-    if table.num_rows == 0:
-        raise DataError(f"{reference}: has no rows to learn a contract from")
+    if table.num_rows < MIN_ROWS:
+        rows = "no rows" if table.num_rows == 0 else f"only {table.num_rows} row{'s' if table.num_rows > 1 else ''}"
+        raise DataError(f"{reference}: has {rows}; a contract needs at least {MIN_ROWS} to infer ranges and categories from "
+                        "(give the training set, or a sample of production inputs)")
     inf = infer(table, target=target, prediction=prediction)
     if not inf.inputs:
         raise DataError(f"{reference}: no column can be an input (all are the target, the prediction, or unsupported types)")

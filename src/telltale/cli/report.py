@@ -17,7 +17,7 @@ from rich.console import Console
 def register(app: typer.Typer) -> None:
     @app.command()
     def report(
-        reference: Path = typer.Option(..., "--reference", help="Reference data (Parquet or CSV), e.g. the training set."),
+        reference: Path | None = typer.Option(None, "--reference", help="Reference data (Parquet or CSV), e.g. the training set, or a saved .profile (from `telltale init` or `telltale profile`); default: the spec's reference: key."),
         current: Path = typer.Option(..., "--current", help="Current data (Parquet or CSV), e.g. yesterday's inputs."),
         spec: Path | None = typer.Option(None, "--spec", help="The service spec; inferred from the reference when omitted."),
         json_out: Path | None = typer.Option(None, "--json", help="Write {findings, summary} as JSON here."),
@@ -29,7 +29,7 @@ def register(app: typer.Typer) -> None:
         raise typer.Exit(code)
 
 
-def run(reference: Path, current: Path, spec: Path | None, json_out: Path | None, html_out: Path | None, *,
+def run(reference: Path | None, current: Path, spec: Path | None, json_out: Path | None, html_out: Path | None, *,
         multivariate: bool = True, console: Console | None = None) -> int:
     """The command's body, returning its exit code (kept apart from typer for reuse)."""
     from contextlib import nullcontext
@@ -42,7 +42,10 @@ def run(reference: Path, current: Path, spec: Path | None, json_out: Path | None
 
     # Both cores from the start: the domain classifier's helper process imports
     # scikit-learn while this process reads the data, and trains while it profiles.
-    helper = ClassifierProcess() if multivariate else None
+    from telltale.report.build import is_profile_path
+
+    saved = reference is None or is_profile_path(reference)
+    helper = ClassifierProcess() if multivariate and not saved else None  # no reference rows, no classifier
     out = console or Console(highlight=False)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
@@ -51,8 +54,9 @@ def run(reference: Path, current: Path, spec: Path | None, json_out: Path | None
             task = bar.add_task("reading data")
             seconds: dict[str, float] = {}
             ref, cur, sp, source = load_inputs(reference, current, spec, seconds)
-            rep = build_report(ref, cur, sp, spec_source=source, reference_path=str(reference), current_path=str(current),
-                               multivariate=multivariate, progress=lambda msg: bar.update(task, description=msg),
+            ref_path = str(reference) if reference is not None else f"{sp.reference} (from the spec)"
+            rep = build_report(ref, cur, sp, spec_source=source, reference_path=ref_path, current_path=str(current),
+                               multivariate=multivariate and helper is not None, progress=lambda msg: bar.update(task, description=msg),
                                classifier=helper)
             rep.seconds = {**seconds, **rep.seconds}
             if html_out is not None:
@@ -78,10 +82,16 @@ def run(reference: Path, current: Path, spec: Path | None, json_out: Path | None
 
 def _plotter(rep: Any) -> Any:
     from telltale.drift.arrays import is_numeric_column
-    from telltale.report.plots import feature_plot
+    from telltale.report.plots import feature_plot, profile_values
+
+    def reference_column(name: str) -> Any:
+        if rep.saved_reference:  # stand-in values drawn from the saved profile's sketches
+            col = rep.reference.fields.get(name)
+            return profile_values(col) if col is not None else None
+        return rep.reference.column(name) if name in rep.reference.column_names else None
 
     def plot(name: str) -> str | None:
-        ref = rep.reference.column(name) if name in rep.reference.column_names else None
+        ref = reference_column(name)
         cur = rep.current.column(name) if name in rep.current.column_names else None
         if ref is None and cur is None:
             return None

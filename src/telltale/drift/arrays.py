@@ -142,6 +142,9 @@ def _plan(reference: Mapping[str, Any], current: Mapping[str, Any], spec: Servic
         if name not in reference or name not in current:
             skipped[name] = "absent from " + ("both sets" if name not in reference and name not in current else "reference" if name not in reference else "current")
             continue
+        if f.identifier:
+            skipped[name] = _IDENTIFIER_SKIP
+            continue
         if f.type == "string":
             skipped[name] = "free text (type string): drift is measured on categories and numbers only"
             continue
@@ -161,6 +164,10 @@ def _plan(reference: Mapping[str, Any], current: Mapping[str, Any], spec: Servic
         plan[pred] = (numeric, "prediction_drift", "auto", None)
     return plan
 
+
+#: An id column differs between any two periods by design, and would hand the domain
+#: classifier a perfect separator (ROC AUC 1.0) that says nothing about the data.
+_IDENTIFIER_SKIP = "an identifier (unique per row by design): not tested for drift nor given to the domain classifier"
 
 #: Two periods' timestamps always differ; their lag is the freshness check's business.
 _TIMESTAMP_SKIP = "timestamp: it moves with time by design (freshness covers it), so it is not tested for drift"

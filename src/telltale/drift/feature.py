@@ -97,7 +97,8 @@ def _effect(m: Method, ref: Dist, cur: Dist) -> tuple[float, float | None]:
         if ref.sorted_values is not None and cur.sorted_values is not None and ref.n * cur.n <= EXACT_MAX_PRODUCT:
             p = ks_2samp(ref.sorted_values, cur.sorted_values)[1]
         else:
-            p = ks_pvalue(max(d - err, 0.0), ref.n, cur.n)
+            sketched = ref.sorted_values is None or cur.sorted_values is None
+            p = ks_pvalue(max(d - err, 0.0), ref.n, cur.n, limit=sketched)
         if m.name == "ks":
             return d, p
         return w / reference_scale(ref.std, ref.mean), p

@@ -41,7 +41,7 @@ def drift_results(spec: ServiceSpec, current: Any, reference: Any) -> list[Drift
     cur_fields, ref_fields = current.fields, reference.fields
     plan: list[tuple[str, Any, Any, bool, dict[str, Any]]] = []  # (label, ref, cur, numeric, options)
     for name, f in spec.inputs.items():
-        if name not in cur_fields or name not in ref_fields or f.type == "string":
+        if name not in cur_fields or name not in ref_fields or f.type == "string" or f.identifier:
             continue
         rc, cc = ref_fields[name], cur_fields[name]
         if _observed(rc) and _observed(cc) and rc.kind != cc.kind:

@@ -88,6 +88,7 @@ class Profile:
         recs = list(records)
         n = len(recs)
         declared = {k: f.type for k, f in spec.inputs.items()} if spec is not None else {}
+        keys = spec.identifiers if spec is not None else frozenset()
         bounds = _bounds(spec)
         names = list(declared)
         seen = set(names)
@@ -101,7 +102,8 @@ class Profile:
         for name in sorted(names):
             parts, hashes = split_values([r.inputs.get(name, MISSING) for r in recs], declared.get(name))
             fields[name] = _column(declared.get(name), parts, bounds.get(name))
-            row_acc = combine(row_acc, name, hashes)
+            if name not in keys:  # a row key would make every row distinct: no duplicate ever seen
+                row_acc = combine(row_acc, name, hashes)
         out_type = spec.output.type if spec is not None else None
         extras: list[tuple[str, str | None, list[Any]]] = [
             (PREDICTION, out_type, [r.output for r in recs]),
@@ -131,6 +133,7 @@ class Profile:
         cols = _as_mapping(columns)
         n = _common_length(cols)
         declared = {k: f.type for k, f in spec.inputs.items()} if spec is not None else {}
+        keys = spec.identifiers if spec is not None else frozenset()
         bounds = _bounds(spec)
         rename = {}
         if spec is not None and spec.prediction:
@@ -146,7 +149,8 @@ class Profile:
                 continue  # an absent field adds nothing to the row hash
             parts, hashes = split_array(cols[name], declared.get(name))
             fields[name] = _column(declared.get(name), parts, bounds.get(name))
-            row_acc = combine(row_acc, name, hashes)
+            if name not in keys:
+                row_acc = combine(row_acc, name, hashes)
         out_type = spec.output.type if spec is not None else None
         for name, col in cols.items():
             target = rename.get(name, name if name in RESERVED else None)

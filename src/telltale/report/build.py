@@ -76,7 +76,7 @@ class Report:
         sev = Counter(f.severity for f in self.findings)
         mv = self.drift.multivariate
         return {
-            "reference": {"path": self.reference_path, "rows": self.reference.num_rows, "columns": self.reference.num_columns},
+            "reference": {"path": self.reference_path, **_size(self.reference)},
             "current": {"path": self.current_path, "rows": self.current.num_rows, "columns": self.current.num_columns},
             "spec": self.spec_source,
             "checks_run": sum(1 for c in self.checks if c.status != "skipped"),
@@ -90,28 +90,43 @@ class Report:
             "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
         }
 
+    @property
+    def saved_reference(self) -> bool:
+        """True when the reference is a saved profile rather than data."""
+        return not hasattr(self.reference, "num_rows")
+
     def to_dict(self) -> dict[str, Any]:
         return {"findings": [f.to_dict() for f in self.findings], "summary": self.summary()}
 
 
-def load_inputs(reference: str | Path, current: str | Path, spec_path: str | Path | None,
+#: File endings of a saved reference profile (``telltale init`` writes ``<spec>.reference.profile``).
+PROFILE_SUFFIXES = (".profile",)
+
+
+def is_profile_path(path: str | Path) -> bool:
+    return Path(path).suffix.lower() in PROFILE_SUFFIXES
+
+
+def _size(side: Any) -> dict[str, Any]:
+    if hasattr(side, "num_rows"):  # a pyarrow Table
+        return {"rows": side.num_rows, "columns": side.num_columns}
+    return {"rows": side.n, "columns": len(side.inputs), "profile": True}
+
+
+def load_inputs(reference: str | Path | None, current: str | Path, spec_path: str | Path | None,
                 seconds: dict[str, float] | None = None) -> tuple[Any, Any, ServiceSpec, str]:
-    """Read both data sets and the spec (or infer one from the reference); ``seconds``
-    receives the time spent reading and inferring."""
+    """Read the reference (data, or a saved profile), the current data and the spec (or
+    infer one from reference data); ``seconds`` receives the time spent reading and inferring.
+
+    With a saved profile the reference is a :class:`~telltale.profile.Profile` and the
+    spec is required: a profile keeps summaries, not the contract. Without ``reference``
+    the spec's own ``reference:`` key names the profile (relative to the spec file)."""
     from telltale.errors import SpecError
     from telltale.infer import DataError, read_table
 
     timing = seconds if seconds is not None else {}
     t0 = time.perf_counter()
-    try:
-        ref, cur = read_table(reference), read_table(current)
-    except DataError as e:
-        raise ReportUsageError(str(e)) from None
-    for name, t in (("reference", ref), ("current", cur)):
-        if t.num_rows == 0:
-            raise ReportUsageError(f"{reference if name == 'reference' else current}: the {name} data has no rows")
-    timing["read"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    spec: ServiceSpec | None = None
     if spec_path is not None:
         from telltale.spec import load_spec
 
@@ -119,15 +134,52 @@ def load_inputs(reference: str | Path, current: str | Path, spec_path: str | Pat
             spec = load_spec(spec_path)
         except SpecError as e:
             raise ReportUsageError(str(e).splitlines()[0]) from None
+    if reference is None:
+        if spec is None or not spec.reference:
+            raise ReportUsageError("no reference: pass --reference (data or a saved .profile), or a --spec whose reference: key names one")
+        reference = Path(spec_path).parent / spec.reference  # type: ignore[arg-type]
+    saved = is_profile_path(reference)
+    if saved and spec is None:
+        raise ReportUsageError(f"{reference}: a saved reference profile needs --spec (the telltale.yaml `telltale init` wrote beside it)")
+    try:
+        ref = read_profile(reference) if saved else read_table(reference)
+        cur = read_table(current)
+    except DataError as e:
+        raise ReportUsageError(str(e)) from None
+    for name, path, rows in (("reference", reference, ref.n if saved else ref.num_rows), ("current", current, cur.num_rows)):
+        if rows == 0:
+            raise ReportUsageError(f"{path}: the {name} data has no rows")
+    timing["read"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    if spec is not None:
         source = str(spec_path)
     else:
         spec, source = infer_spec(ref), "inferred from the reference"
     timing["spec"] = time.perf_counter() - t0
-    absent = [n for n in spec.inputs if n not in ref.column_names and n not in cur.column_names]
+    ref_names = set(ref.fields) if saved else set(ref.column_names)
+    absent = [n for n in spec.inputs if n not in ref_names and n not in cur.column_names]
     if absent:
         raise ReportUsageError(f"column {absent[0]!r} named in the spec is in neither data set"
                                f"{f' (nor {len(absent) - 1} more)' if len(absent) > 1 else ''}; fix the spec or the data")
     return ref, cur, spec, source
+
+
+def read_profile(path: str | Path) -> Any:
+    """A saved profile (``Profile.to_bytes``), or DataError naming the file and the problem."""
+    from telltale.infer import DataError
+    from telltale.profile import Profile
+
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise DataError(f"{p}: file not found") from None
+    except OSError as e:
+        raise DataError(f"{p}: cannot be read: {e.strerror}") from None
+    try:
+        return Profile.from_bytes(data)
+    except ValueError as e:
+        raise DataError(f"{p}: {e}; write one with `telltale init` or `telltale profile`") from None
 
 
 def infer_spec(table: Any) -> ServiceSpec:
@@ -147,11 +199,15 @@ def build_report(reference: Any, current: Any, spec: ServiceSpec, *, spec_source
     """Run every data-quality check (on profiles) and the drift checks (on the columns).
 
     With ``classifier`` (a helper process), the multivariate check's classifier trains
-    there while this process profiles the data; without, it trains here, last."""
-    from telltale.checks import CHECKS
+    there while this process profiles the data; without, it trains here, last. A
+    :class:`~telltale.profile.Profile` as ``reference`` (a saved one) profiles only the
+    current data (see ``_build_on_profile``)."""
     from telltale.profile import Profile
 
     step = progress or (lambda _msg: None)
+    if isinstance(reference, Profile):
+        return _build_on_profile(reference, current, spec, step, spec_source=spec_source,
+                                 reference_path=reference_path, current_path=current_path)
     seconds: dict[str, float] = {}
     ref_cols = {n: reference.column(n) for n in reference.column_names}
     cur_cols = {n: current.column(n) for n in current.column_names}
@@ -173,15 +229,7 @@ def build_report(reference: Any, current: Any, spec: ServiceSpec, *, spec_source
     seconds["profiles"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    findings: list[Finding] = []
-    rows: list[CheckRow] = []
-    for kind, check in CHECKS.items():
-        step(f"checking {kind}")
-        found = [f for f in check(spec, cur_p, ref_p, None) if f.kind not in DRIFT_KINDS]
-        findings.extend(found)
-        rows.extend(CheckRow(f.kind, f.feature, f.severity, f.statistic, f.value, f.threshold, f.message) for f in found)
-        if not found:
-            rows.append(CheckRow(kind, None, "passed", detail=f"no {kind} problem in {len(spec.inputs)} fields"))
+    findings, rows = _quality(spec, cur_p, ref_p, step)
     seconds["quality"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -207,6 +255,53 @@ def build_report(reference: Any, current: Any, spec: ServiceSpec, *, spec_source
     if drift.multivariate is not None:
         mv = drift.multivariate
         rows.append(CheckRow("multivariate_drift", None, mv.severity or "passed", "domain_classifier_auc", mv.auc, AUC_CRITICAL, mv.message))
+    findings.extend(drift.findings())
+    findings.sort(key=_order)
+    return Report(spec, spec_source, reference_path, current_path, reference, current, findings, rows, drift, seconds)
+
+
+def _quality(spec: ServiceSpec, cur_p: Any, ref_p: Any, step: Callable[[str], None]) -> tuple[list[Finding], list[CheckRow]]:
+    """Every data-quality check on the two profiles: its findings, and a row per check."""
+    from telltale.checks import CHECKS
+
+    findings: list[Finding] = []
+    rows: list[CheckRow] = []
+    for kind, check in CHECKS.items():
+        step(f"checking {kind}")
+        found = [f for f in check(spec, cur_p, ref_p, None) if f.kind not in DRIFT_KINDS]
+        findings.extend(found)
+        rows.extend(CheckRow(f.kind, f.feature, f.severity, f.statistic, f.value, f.threshold, f.message) for f in found)
+        if not found:
+            rows.append(CheckRow(kind, None, "passed", detail=f"no {kind} problem in {len(spec.inputs)} fields"))
+    return findings, rows
+
+
+def _build_on_profile(reference: Any, current: Any, spec: ServiceSpec, step: Callable[[str], None], *,
+                      spec_source: str, reference_path: str, current_path: str) -> Report:
+    """The report against a saved reference profile: only the current data is profiled.
+
+    Drift is measured between the two profiles (the sketch forms of the same statistics
+    the server runs per window, within the sketches' stated error); the domain classifier
+    needs reference rows, which a profile does not keep, so it is listed as skipped."""
+    from telltale.drift.profiles import drift_results
+    from telltale.profile import Profile
+
+    seconds: dict[str, float] = {}
+    t0 = time.perf_counter()
+    step("profiling current")
+    cur_p = Profile.from_columns(spec, current)
+    seconds["profiles"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    findings, rows = _quality(spec, cur_p, reference, step)
+    seconds["quality"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    step("drift")
+    drift = DriftReport(drift_results(spec, cur_p, reference),
+                        skipped={"(multivariate)": "the domain classifier needs reference rows; a saved profile keeps none"})
+    seconds["drift"] = time.perf_counter() - t0
+    for r in drift.results:
+        rows.append(CheckRow(r.kind, r.feature, r.severity or "passed", r.statistic, r.value, r.threshold, r.message))
+    rows.append(CheckRow("multivariate_drift", None, "skipped", detail=drift.skipped["(multivariate)"]))
     findings.extend(drift.findings())
     findings.sort(key=_order)
     return Report(spec, spec_source, reference_path, current_path, reference, current, findings, rows, drift, seconds)

@@ -127,3 +127,35 @@ def _sample(col: Any) -> Any:
     if isinstance(col, (pa.Array, pa.ChunkedArray)):
         return col.take(pa.array(idx))
     return np.asarray(col)[idx]
+
+
+#: Stand-in values drawn per side from a saved profile: enough for a 60-bin histogram.
+STAND_IN_VALUES = 4000
+
+
+def profile_values(col: Any) -> Any:
+    """Stand-in values for one column of a saved profile, for the plots only.
+
+    A profile keeps sketches, not rows: numeric columns give the KLL quantiles at evenly
+    spaced ranks (a sample with the sketch's distribution), categorical ones give each
+    frequent value repeated in proportion to its count; nulls are kept in share, so the
+    title's null share is the profile's.
+    """
+    import pyarrow as pa
+
+    rows = max(int(col.rows), 1)
+    null_share = (int(col.nulls) + int(col.missing)) / rows
+    s = col.numeric
+    if s is not None and s.count and (col.categorical is None or s.count >= col.categorical.count):
+        m = STAND_IN_VALUES
+        values = s.quantiles((np.arange(m) + 0.5) / m)
+        k = int(round(null_share / max(1e-12, 1 - null_share) * m)) if null_share < 1 else m
+        return np.concatenate([values, np.full(k, np.nan)])
+    c = col.categorical
+    items = c.items() if c is not None else {}
+    total = sum(items.values()) or 1
+    out: list[str | None] = []
+    for value, count in items.items():
+        out.extend([value] * int(round(STAND_IN_VALUES * count / total)))
+    out.extend([None] * int(round(null_share / max(1e-12, 1 - null_share) * len(out))) if null_share < 1 else [None])
+    return pa.array(out, type=pa.string())

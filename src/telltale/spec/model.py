@@ -82,6 +82,9 @@ class InputField(_Strict):
     ``required`` fields are ones the model cannot do without: when such a field is
     missing, null (and not ``nullable``), mistyped or out of range, the guard serves the
     fallback instead of calling the model. Violations of other fields are recorded only.
+    An ``identifier`` (a row key: an order id, a running index) is unique per row by
+    design: its type and nulls are checked, but it is never range- or unit-checked,
+    tested for drift, given to the domain classifier or counted in duplicate rows.
     """
 
     type: InputType
@@ -93,6 +96,7 @@ class InputField(_Strict):
     max_staleness_s: float | None = Field(default=None, gt=0)
     drift: DriftSettings | None = None
     segment: bool = False
+    identifier: bool = False
     description: str | None = None
 
     @model_validator(mode="after")
@@ -219,6 +223,11 @@ class ServiceSpec(_Strict):
         if not v:
             raise ValueError("a service needs at least one input field")
         return v
+
+    @property
+    def identifiers(self) -> frozenset[str]:
+        """Input fields that are row keys (``identifier: true``)."""
+        return frozenset(name for name, f in self.inputs.items() if f.identifier)
 
     @property
     def required_fields(self) -> list[str]:
