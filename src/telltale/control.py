@@ -107,6 +107,12 @@ class StoreControlSource:
             self._store = Store.open(self._url)  # type: ignore[arg-type]
         return self._store.get_control(self._project, service)
 
+    def close(self) -> None:
+        """Close the store if this source opened it (from a URL)."""
+        if self._url is not None and self._store is not None:
+            self._store.close()
+            self._store = None
+
 
 class HttpControlSource:
     """Reads the mode from a telltale server: ``GET /v1/services/{service}/control``."""

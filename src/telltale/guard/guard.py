@@ -144,6 +144,7 @@ class Guard(AsyncSteps):
             raise ValueError("control=True follows the store or server of record_to, but record_to was not given")
         if (control is None or control is True) and record_to is not None:
             control = record_to  # a guard recording to a server or a store follows its mode (issue 9)
+        self._owned_control = isinstance(control, str)  # built here from a URL: closed with the guard
         if isinstance(control, str):
             control = control_source_for(control, project=project, token=token)
         self._poller = ControlPoller(control, spec.service, g.control_poll_s, clock) if control else None
@@ -241,6 +242,8 @@ class Guard(AsyncSteps):
         """Stop the background threads, submit held records, flush and close an owned recorder."""
         if self._poller is not None:
             self._poller.close()
+            if self._owned_control and hasattr(self._poller.source, "close"):
+                self._poller.source.close()
         self._late.close()
         if self._shadow is not None:
             self._shadow.close()

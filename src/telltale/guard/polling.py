@@ -59,6 +59,10 @@ class ControlPoller:
             self.refresh()
             self.next_due = self._clock.monotonic() + self.poll_s
 
+    @property
+    def source(self) -> ControlSource:
+        return self._source
+
     def close(self) -> None:
         self._stop = True
         self._wake.set()
