@@ -56,6 +56,7 @@ def test_filling_the_blanks_makes_it_ready(train, tmp_path):
     text = text.replace("fallback: []", "fallback: [abstain]")
     text = text.replace("slos: []", "slos: [{name: latency, metric: latency_p99_ms, max: 150}]")
     text = text.replace("rules: []", "rules: [{name: unit, when: {kind: unit}, action: fallback}]")
+    text += "alerting: {receivers: {oncall: {webhook: {url: 'https://hooks.example.com/t'}}}, routes: {data: [oncall], platform: [oncall]}}\n"
     out.write_text(text)
     assert check_spec(out) == []
 

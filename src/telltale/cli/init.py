@@ -123,6 +123,11 @@ def render(data: dict[str, Any], inf: Any, reference: Path, out: Path, profile_p
         "# FILL_ME: when to fall back or roll back, decided before launch, e.g.",
         "#   - {name: unit-change, when: {kind: unit, severity: critical}, then: [fallback, alert]}",
         "rules: []",
+        "# Where each signal family's alerts go (docs/alerts.md): `telltale check` wants a route",
+        "# for every family the rules and SLOs can raise, e.g.",
+        "#   alerting:",
+        "#     receivers: {oncall: {webhook: {url: \"https://hooks.example.com/t\", secret_env: TELLTALE_WEBHOOK_SECRET}}}",
+        "#     routes: {data: [oncall], model: [oncall], platform: [oncall]}",
         "",
     ]
     return "\n".join(lines)

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from telltale.clock import SYSTEM_CLOCK, Clock
 from telltale.errors import StoreError
-from telltale.server import control, dashboard, findings, health, ingest, metrics, reference, services
+from telltale.server import alerts, control, dashboard, findings, health, ingest, metrics, reference, services, timeline
 from telltale.server import slo as slo_routes
 from telltale.server.limits import BodyLimit
 from telltale.server.metrics import RequestCounter, ServerMetrics
@@ -33,7 +33,7 @@ def create_app(store: Store, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, cl
     app.state.store = store
     app.state.clock = clock
     app.state.metrics = ServerMetrics(recorders)
-    for module in (health, metrics, dashboard, services, ingest, findings, control, reference):
+    for module in (health, metrics, dashboard, services, ingest, findings, control, reference, alerts, timeline):
         app.include_router(module.router)
     app.include_router(slo_routes.router)
     app.state.metrics.registry.register(slo_routes.SLOCollector(store))

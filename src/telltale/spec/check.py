@@ -7,6 +7,7 @@ from typing import Any
 
 from telltale.errors import SpecError, SpecProblem
 from telltale.spec.load import _compose, _dotted, parse_spec
+from telltale.spec.families import families_raised
 from telltale.spec.model import BLANK, ServiceSpec
 
 
@@ -43,6 +44,22 @@ def readiness_problems(spec: ServiceSpec, source: str = "telltale.yaml", lines: 
         out.append(SpecProblem(source, at("rules"), "rules", "no rollback or fallback rule: write when to roll back before launch, not during an incident"))
     if not spec.fallback:
         out.append(SpecProblem(source, at("fallback"), "fallback", "no fallback chain: say what is served when the model cannot be (rules, a default, abstain or review)"))
+    out.extend(route_problems(spec, source, at))
+    return out
+
+
+def route_problems(spec: ServiceSpec, source: str, at: Any) -> list[SpecProblem]:
+    """A family the rules or SLOs can raise needs an owner and a route with a receiver."""
+    out: list[SpecProblem] = []
+    for family, paths in families_raised(spec).items():
+        first = paths[0]
+        raised_by = f"{_dotted(first)} raises {family} alerts"
+        if not spec.owners.of(family):
+            out.append(SpecProblem(source, at(*first), f"owners.{family}",
+                                   f"{raised_by} but no one owns the {family} family: name its owner"))
+        if not spec.alerting.routes.get(family):
+            out.append(SpecProblem(source, at(*first), f"alerting.routes.{family}",
+                                   f"{raised_by} but they are routed nowhere: list a receiver under alerting.routes.{family}"))
     return out
 
 

@@ -14,6 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from telltale.spec.policy import SLO, Rule
 from telltale.spec.policy import RuleCondition as RuleCondition  # re-exported beside the others
+# Imported by name so the loader's "did you mean" hints know their keys too.
+from telltale.spec.alerting import (  # noqa: F401
+    Alerting, AlertmanagerReceiver, PagerDutyReceiver, Receiver, SlackReceiver, WebhookReceiver,
+)
 
 #: Marker ``telltale init`` writes where a person must decide; ``telltale check`` flags it.
 BLANK = "FILL_ME"
@@ -183,11 +187,19 @@ class GuardSettings(_Strict):
 
 
 class Owners(_Strict):
-    """Who hears about what (DESIGN.md failure 20): one owner per signal family."""
+    """Who hears about what (DESIGN.md failure 20): one owner per signal family
+    (``telltale.types.FAMILIES``); ``alerting.routes`` says how each is reached."""
 
     data: str | None = None
+    drift: str | None = None
     model: str | None = None
     platform: str | None = None
+    cost: str | None = None
+    trust: str | None = None
+
+    def of(self, family: str) -> str | None:
+        """The owner of ``family``, or None when the spec names nobody."""
+        return getattr(self, family, None) if family in type(self).model_fields else None
 
 
 class CostSettings(_Strict):
@@ -206,6 +218,7 @@ class ServiceSpec(_Strict):
     previous_version: str | None = None
     components: dict[str, str] = Field(default_factory=dict)
     owners: Owners = Field(default_factory=Owners)
+    alerting: Alerting = Field(default_factory=Alerting)
     inputs: dict[str, InputField]
     output: OutputSpec = Field(default_factory=OutputSpec)
     fallback: list[FallbackStep] = Field(default_factory=list)

@@ -88,6 +88,28 @@ controls = sa.Table(
 
 control_audit = sa.Table(
     "tt_control_audit",
+
+# alerts (migration 0006): current state, history, groups, outbox, deliveries, breakers, silences
+
+alerts = sa.Table(
+    "tt_alerts",
+    metadata,
+    sa.Column("project", sa.String(64), primary_key=True),
+    sa.Column("fingerprint", sa.String(200), primary_key=True),
+    sa.Column("service", sa.String(64), nullable=False),
+    sa.Column("group_key", sa.String(200), nullable=False, comment="the incident, or the fingerprint when there is none"),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("severity", sa.String(16), nullable=False),
+    sa.Column("fired_at", sa.Double, nullable=False, comment="store time this firing episode was first enqueued"),
+    sa.Column("updated_at", sa.Double, nullable=False, comment="store time of the last change of state or severity"),
+    sa.Column("live", sa.Boolean, nullable=False, comment="firing, or resolved and not yet told to every receiver"),
+    sa.Column("payload", sa.Text, nullable=False, comment="the Alert as JSON"),
+    sa.Index("ix_tt_alerts_live", "live"),
+    sa.Index("ix_tt_alerts_service", "project", "service"),
+)
+
+alert_events = sa.Table(
+    "tt_alert_events",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("project", sa.String(64), nullable=False),
@@ -134,4 +156,81 @@ slo_totals = sa.Table(
     sa.Column("bad", sa.Double, nullable=False),
     sa.Column("total", sa.Double, nullable=False),
     comment="running sums of tt_slo_minutes: the counters /metrics exports for Prometheus",
+    sa.Column("fingerprint", sa.String(200), nullable=False),
+    sa.Column("at", sa.Double, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("severity", sa.String(16), nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Index("ix_tt_alert_events_service_at", "project", "service", "at"),
+)
+
+alert_groups = sa.Table(
+    "tt_alert_groups",
+    metadata,
+    sa.Column("project", sa.String(64), primary_key=True),
+    sa.Column("service", sa.String(64), primary_key=True),
+    sa.Column("receiver", sa.String(64), primary_key=True),
+    sa.Column("group_key", sa.String(300), primary_key=True),
+    sa.Column("notified_at", sa.Double, nullable=False),
+    sa.Column("digest", sa.String(64), nullable=False, comment="hash of the firing alerts last notified"),
+)
+
+alert_outbox = sa.Table(
+    "tt_alert_outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("project", sa.String(64), nullable=False),
+    sa.Column("service", sa.String(64), nullable=False),
+    sa.Column("receiver", sa.String(64), nullable=False),
+    sa.Column("group_key", sa.String(300), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, comment="pending, sent, rejected or expired"),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("next_at", sa.Double, nullable=False),
+    sa.Column("updated_at", sa.Double, nullable=False),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("payload", sa.Text, nullable=False, comment="the Notification as JSON"),
+    sa.Index("ix_tt_alert_outbox_due", "status", "next_at"),
+)
+
+alert_deliveries = sa.Table(
+    "tt_alert_deliveries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("project", sa.String(64), nullable=False),
+    sa.Column("service", sa.String(64), nullable=False),
+    sa.Column("receiver", sa.String(64), nullable=False),
+    sa.Column("outbox_id", sa.Integer, nullable=False),
+    sa.Column("group_key", sa.String(300), nullable=False),
+    sa.Column("at", sa.Double, nullable=False),
+    sa.Column("attempt", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, comment="ok, failed, rejected or expired"),
+    sa.Column("http_status", sa.Integer, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("duration_ms", sa.Double, nullable=True),
+    sa.Index("ix_tt_alert_deliveries_service_at", "project", "service", "at"),
+)
+
+alert_receivers = sa.Table(
+    "tt_alert_receivers",
+    metadata,
+    sa.Column("project", sa.String(64), primary_key=True),
+    sa.Column("service", sa.String(64), primary_key=True),
+    sa.Column("receiver", sa.String(64), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False, comment="consecutive failed attempts"),
+    sa.Column("open_until", sa.Double, nullable=True, comment="the breaker lets no attempt through before this"),
+    sa.Column("last_sent_at", sa.Double, nullable=True),
+)
+
+silences = sa.Table(
+    "tt_silences",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("project", sa.String(64), nullable=False),
+    sa.Column("matchers", sa.Text, nullable=False, comment="JSON object: label -> value, all must match"),
+    sa.Column("starts_at", sa.Double, nullable=False),
+    sa.Column("ends_at", sa.Double, nullable=False),
+    sa.Column("created_by", sa.String(200), nullable=False),
+    sa.Column("comment", sa.Text, nullable=False),
+    sa.Index("ix_tt_silences_project_ends", "project", "ends_at"),
 )

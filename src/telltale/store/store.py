@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -19,13 +20,14 @@ from sqlalchemy.engine import Connection, Engine
 
 from telltale.clock import SYSTEM_CLOCK, Clock
 from telltale.errors import StoreError
-from telltale.store import _audit, _records
+from telltale.store import _alerts, _audit, _records
 from telltale.store._sql import insert_ignore, upsert
 from telltale.store.engine import first_line, make_engine, migrate, read_tx, safe_url, write_tx
 from telltale.store.schema import controls, projects, references, services, tokens
-from telltale.types import PredictionRecord
+from telltale.types import Alert, PredictionRecord
 
 if TYPE_CHECKING:
+    from telltale.alerts.silences import Silence
     from telltale.control import AuditEntry, ControlState
     from telltale.profile import Profile
     from telltale.spec import ServiceSpec
@@ -243,6 +245,42 @@ class Store:
     def slo_totals(self) -> list[tuple[str, str, str, float, float]]:
         with read_tx(self._engine) as conn:
             return _audit.slo_totals_all(conn)
+
+    # alerts (telltale.alerts drives these; see store/_alerts.py) ----------------------
+
+    def put_alert(self, project: str, alert: Alert) -> bool:
+        """Record ``alert`` as its fingerprint's current state; True when its state or severity changed."""
+        with write_tx(self._engine) as conn:
+            return _alerts.upsert_alert(conn, project, alert, self._clock.now())
+
+    def alerts(self, project: str, service: str, *, state: str | None = None) -> list[Alert]:
+        """The service's alerts (the latest state of each fingerprint), most recently changed first."""
+        with read_tx(self._engine) as conn:
+            return _alerts.list_alerts(conn, project, service, state)
+
+    def alert_history(self, project: str, service: str, since: float, until: float) -> list[tuple[float, str, str, str, str]]:
+        with read_tx(self._engine) as conn:
+            return _alerts.alert_history(conn, project, service, since, until)
+
+    def alert_deliveries(self, project: str, service: str, since: float, until: float, limit: int = 1000) -> list[_alerts.Delivery]:
+        with read_tx(self._engine) as conn:
+            return _alerts.deliveries(conn, project, service, since, until, limit)
+
+    def put_silence(self, silence: Silence) -> None:
+        with write_tx(self._engine) as conn:
+            _alerts.put_silence(conn, silence)
+
+    def silences(self, project: str, *, now: float | None = None) -> list[Silence]:
+        with read_tx(self._engine) as conn:
+            return _alerts.list_silences(conn, project, now)
+
+    def expire_silence(self, project: str, silence_id: str) -> bool:
+        with write_tx(self._engine) as conn:
+            return _alerts.expire_silence(conn, project, silence_id, self._clock.now())
+
+    def alert_tx(self, *, write: bool = True) -> AbstractContextManager[Connection]:
+        """A transaction for ``telltale.alerts``' outbox work (store/_alerts.py functions take it)."""
+        return write_tx(self._engine) if write else read_tx(self._engine)
 
     def _ensure_project(self, conn: Connection, project: str) -> None:
         conn.execute(insert_ignore(conn, projects, ("name",)), [{"name": project, "created_at": self._clock.now()}])
