@@ -14,16 +14,24 @@ from telltale.spec import check_spec, parse_spec
 HEAD = """\
 service: eta
 owner: me@example.com
-owners: {platform: oncall@example.com}
+owners: {data: d@example.com, drift: m@example.com, model: m@example.com, platform: oncall@example.com, cost: c@example.com, trust: t@example.com}
 inputs:
   km: {type: float}
 fallback: [abstain]
 """
 
 
+#: every family owned and routed, so only the policy's own problems remain
+TAIL = """\
+alerting:
+  receivers: {hook: {webhook: {url: "https://hooks.example.com/t"}}}
+  routes: {data: [hook], drift: [hook], model: [hook], platform: [hook], cost: [hook], trust: [hook]}
+"""
+
+
 def _problems(tmp_path: Path, body: str) -> list[str]:
     path = tmp_path / "telltale.yaml"
-    path.write_text(HEAD + body)
+    path.write_text(HEAD + body + TAIL)
     return [str(p).replace(str(path), "spec") for p in check_spec(path)]
 
 
