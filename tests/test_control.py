@@ -92,7 +92,7 @@ def test_unreachable_source_keeps_the_last_mode():
 
 
 def test_control_state_refuses_unknown_modes():
-    with pytest.raises(ValueError, match="control mode must be one of fallback, normal, review, rollback, got 'panic'"):
+    with pytest.raises(ValueError, match="control mode must be one of canary_stopped, fallback, normal, review, rollback, got 'panic'"):
         ControlState("panic")
 
 
@@ -142,3 +142,47 @@ def test_http_backed_control_against_a_real_server(sqlite_url):
     finally:
         server.stop()
         store.close()
+
+
+def test_a_guard_recording_to_a_store_follows_its_mode_by_default(sqlite_url):
+    from telltale.store import Store
+
+    store = Store.open(sqlite_url)
+    store.put_service("default", make_spec())
+    g = Guard(make_spec(), eta_model, rules, previous=lambda r: 1.5, record_to=sqlite_url)
+    off = Guard(make_spec(), eta_model, rules, previous=lambda r: 1.5, record_to=sqlite_url, control=False)
+    try:
+        store.set_control("default", "eta", ControlState("rollback", "bad deploy", 1.0), actor="person:ana")
+        g.refresh_control()
+        d = g.predict(GOOD)
+        assert (d.value, d.model_version) == (1.5, "v1")
+        assert off.control_state.mode == "normal" and off.predict(GOOD).value == 16.0  # opted out
+    finally:
+        g.close()
+        off.close()
+        store.close()
+
+
+def test_a_store_that_is_down_keeps_the_last_mode_and_counts_the_errors():
+    url = "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1"
+    g = Guard(make_spec(), eta_model, rules, recorder=MemoryRecorder(), control=url)
+    try:
+        g.refresh_control()
+        assert g.control_state.mode == "normal" and g._poller.errors >= 2
+        assert g.predict(GOOD).source == "model"
+    finally:
+        g.close()
+
+
+def test_canary_stopped_sends_the_canary_share_to_the_primary():
+    source = MemoryControlSource()
+    g = Guard(make_spec(guard={"canary_share": 1.0}), eta_model, rules, canary=lambda r: 99.0,
+              recorder=MemoryRecorder(), control=source)
+    try:
+        assert g.predict(GOOD).source == "canary"
+        source.set("eta", ControlState("canary_stopped", "canary errors"))
+        g.refresh_control()
+        d = g.predict(GOOD)
+        assert (d.source, d.value) == ("model", 16.0)
+    finally:
+        g.close()

@@ -2,7 +2,9 @@
 
 A mode per service, set by a person or a rule: ``normal`` (the model serves),
 ``fallback`` (the fallback chain serves), ``rollback`` (the previous model version
-serves) or ``review`` (records are queued for a person). Every guard of the service
+serves), ``review`` (records are queued for a person) or ``canary_stopped`` (the
+primary takes the canary's share too). Every change lands in an append-only audit log
+(``AuditEntry``: who, a rule or a person, and why). Every guard of the service
 polls a ``ControlSource`` in a background thread and applies a change within
 ``spec.guard.control_poll_s`` (at most 5 s), without a restart; the hot path only reads
 an attribute. A source that cannot be reached keeps the last known mode.
@@ -15,7 +17,11 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 #: The modes a service can be put in.
-MODES: frozenset[str] = frozenset({"normal", "fallback", "rollback", "review"})
+MODES: frozenset[str] = frozenset({"normal", "fallback", "rollback", "review", "canary_stopped"})
+
+#: How far each mode takes traffic from the candidate model: a rule only moves a service
+#: to a stronger mode, never to a weaker one another rule or a person chose.
+STRENGTH: dict[str, int] = {"normal": 0, "canary_stopped": 1, "rollback": 2, "review": 3, "fallback": 4}
 
 #: The longest a guard waits between two reads of its control source.
 MAX_POLL_S = 5.0
@@ -40,6 +46,23 @@ class ControlState:
     def from_dict(cls, d: dict[str, Any]) -> ControlState:
         return cls(mode=str(d.get("mode", "normal")), reason=str(d.get("reason") or ""),
                    updated_at=float(d.get("updated_at") or 0.0))
+
+
+@dataclass(slots=True, frozen=True)
+class AuditEntry:
+    """One change of a service's mode: from, to, when, by whom (``rule:<name>`` or
+    ``person:<who>``) and why. The log is append-only."""
+
+    service: str
+    at: float
+    mode_from: str
+    mode_to: str
+    actor: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"service": self.service, "at": self.at, "from": self.mode_from, "to": self.mode_to,
+                "actor": self.actor, "reason": self.reason}
 
 
 @runtime_checkable
@@ -68,14 +91,27 @@ class MemoryControlSource:
 
 
 class StoreControlSource:
-    """Reads the mode from a ``telltale.store.Store`` (SQLite file or PostgreSQL)."""
+    """Reads the mode from a ``telltale.store.Store`` (SQLite file or PostgreSQL), or from
+    the store at a database URL, opened on the first read (so a store that is down when
+    the guard starts is an error of that read, retried at the next poll)."""
 
     def __init__(self, store: Any, project: str = "default") -> None:
-        self._store = store
+        self._store = store if not isinstance(store, str) else None
+        self._url = store if isinstance(store, str) else None
         self._project = project
 
     def get(self, service: str) -> ControlState:
+        if self._store is None:
+            from telltale.store import Store  # lazy: the store pulls in SQLAlchemy
+
+            self._store = Store.open(self._url)  # type: ignore[arg-type]
         return self._store.get_control(self._project, service)
+
+    def close(self) -> None:
+        """Close the store if this source opened it (from a URL)."""
+        if self._url is not None and self._store is not None:
+            self._store.close()
+            self._store = None
 
 
 class HttpControlSource:
@@ -102,7 +138,5 @@ def control_source_for(target: str, *, project: str = "default", token: str | No
     if target.startswith(("http://", "https://")):
         return HttpControlSource(target, token)
     if target.startswith(("sqlite:", "postgresql")):
-        from telltale.store import Store  # lazy: the store pulls in SQLAlchemy
-
-        return StoreControlSource(Store.open(target), project)
+        return StoreControlSource(target, project)
     raise ValueError(f"control target must be an http(s):// URL or a sqlite:/// or postgresql+psycopg:// URL, got {target!r}")

@@ -61,11 +61,13 @@ def delivery_events(store: Store, project: str, service: str, since: float, unti
 
 
 def mode_events(store: Store, project: str, service: str, since: float, until: float) -> list[Event]:
-    """The last change of the control mode (only the current one is kept until an audit log exists)."""
-    s = store.get_control(project, service)
-    if s.updated_at and since <= s.updated_at < until:
-        return [Event(s.updated_at, "mode", f"mode {s.mode}" + (f": {s.reason}" if s.reason else ""))]
-    return []
+    """Each change of the control mode, from the append-only audit log: who and why."""
+    out = []
+    for e in store.control_audit(project, service, since=since, limit=MAX_EVENTS):
+        if e.at < until:
+            why = f": {e.reason}" if e.reason else ""
+            out.append(Event(e.at, "mode", f"mode {e.mode_from} -> {e.mode_to} by {e.actor}{why}"))
+    return out
 
 
 def finding_events(store: Store, project: str, service: str, since: float, until: float) -> list[Event]:
@@ -87,7 +89,7 @@ def version_events(store: Store, project: str, service: str, since: float, until
     return [Event(c.first_seen, "version", c.describe(), None, c.component) for c in store.changes(project, service, since, until)]
 
 
-#: Where each kind of event comes from; the mode audit log replaces ``mode_events`` when the policy keeps one.
+#: Where each kind of event comes from.
 SOURCES: dict[str, Source] = {
     "version": version_events,
     "finding": finding_events,

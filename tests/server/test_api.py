@@ -78,14 +78,14 @@ def test_bad_specs_are_422_with_located_problems(module_server: ServerHandle) ->
 
 def test_control_get_put(module_server: ServerHandle) -> None:
     with module_server.client() as c:
-        assert c.get("/v1/services/eta/control").json() == {"mode": "normal", "reason": "", "updated_at": 0.0}
+        assert c.get("/v1/services/eta/control").json() == {"mode": "normal", "reason": "", "updated_at": 0.0, "by": None}
         put = c.put("/v1/services/eta/control", json={"mode": "fallback", "reason": "unit change upstream"})
         assert put.status_code == 200
         got = c.get("/v1/services/eta/control").json()
         assert got["mode"] == "fallback" and got["reason"] == "unit change upstream" and got["updated_at"] > T0
         assert c.get("/v1/services/eta").json()["control"]["mode"] == "fallback"
         bad = c.put("/v1/services/eta/control", json={"mode": "panic"})
-        assert bad.status_code == 422 and "fallback, normal, review, rollback" in bad.json()["detail"]
+        assert bad.status_code == 422 and "canary_stopped, fallback, normal, review, rollback" in bad.json()["detail"]
         assert c.put("/v1/services/eta/control", json={"reason": "no mode"}).status_code == 422
         assert c.put("/v1/services/eta/control", json={"mode": "normal", "reason": "fixed"}).json()["mode"] == "normal"
 

@@ -29,7 +29,7 @@ slos:
   - {name: latency, metric: latency_p99_ms, max: 150}
 rules:
   - {name: unit, when: {kind: unit}, action: fallback}
-  - {name: acc, when: {kind: performance}, action: rollback}
+  - {name: acc, when: {kind: drift}, action: rollback}
 """
 
 
@@ -37,12 +37,12 @@ def test_each_family_a_rule_or_slo_raises_needs_an_owner_and_a_route(tmp_path: P
     path = tmp_path / "telltale.yaml"
     path.write_text(READY)
     assert [str(p) for p in check_spec(path)] == [
-        f"{path}:18 owners.model: rules[1] raises model alerts but no one owns the model family: name its owner",
-        f"{path}:18 alerting.routes.model: rules[1] raises model alerts but they are routed nowhere: list a receiver under alerting.routes.model",
+        f"{path}:18 owners.drift: rules[1] raises drift alerts but no one owns the drift family: name its owner",
+        f"{path}:18 alerting.routes.drift: rules[1] raises drift alerts but they are routed nowhere: list a receiver under alerting.routes.drift",
         f"{path}:15 alerting.routes.platform: slos[0] raises platform alerts but they are routed nowhere: list a receiver under alerting.routes.platform",
     ]
-    fixed = READY.replace("    data: [hook]\n", "    data: [hook]\n    model: [hook]\n    platform: [hook]\n").replace(
-        "  data: data-eng@example.com\n", "  data: data-eng@example.com\n  model: ml@example.com\n")
+    fixed = READY.replace("    data: [hook]\n", "    data: [hook]\n    drift: [hook]\n    platform: [hook]\n").replace(
+        "  data: data-eng@example.com\n", "  data: data-eng@example.com\n  drift: ml@example.com\n")
     path.write_text(fixed)
     assert check_spec(path) == []
 
@@ -69,7 +69,7 @@ def test_slo_alerts_belong_to_the_family_of_their_indicator():
     assert [slo_family(SLO(name="x", metric=m, max=1)) for m in ("latency_p99_ms", "fallback_rate", "accuracy", "cost_per_1k", "drift", "unknown")] == [
         "platform", "platform", "model", "cost", "drift", None]
     spec = parse_spec(READY)
-    assert families_raised(spec) == {"data": [("rules", 0)], "model": [("rules", 1)], "platform": [("slos", 0)]}
+    assert families_raised(spec) == {"data": [("rules", 0)], "drift": [("rules", 1)], "platform": [("slos", 0)]}
 
 
 def test_rules_naming_an_indicator_or_an_slo_take_its_family():

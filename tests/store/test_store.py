@@ -246,6 +246,19 @@ def test_bad_records_are_refused_naming_the_id(store: Store) -> None:
     assert store.count_predictions("p", "eta") == 0
 
 
+def _heads() -> set[str]:
+    from pathlib import Path
+
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    import telltale.store.engine as engine
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(engine.__file__).with_name("migrations")))
+    return set(ScriptDirectory.from_config(cfg).get_heads())
+
+
 def _dump(store: Store) -> str:
     """Every value of every telltale table, as text."""
     from telltale.store.schema import metadata

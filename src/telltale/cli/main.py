@@ -26,7 +26,7 @@ def _main() -> None:
 
 
 #: Command modules, in the order they appear in --help.
-_COMMANDS = ("check", "init", "report", "profile", "serve", "token", "findings", "performance", "review", "export", "alerts", "timeline", "drill", "demo")
+_COMMANDS = ("check", "init", "report", "profile", "serve", "token", "findings", "performance", "review", "export", "slo", "control", "alerts", "timeline", "drill", "demo")
 
 for _name in _COMMANDS:
     try:

@@ -67,7 +67,8 @@ class Guard(AsyncSteps):
     the traffic (its records go to ``shadow_recorder`` if given, else to ``recorder``, with
     source ``shadow``); ``canary`` takes ``spec.guard.canary_share`` of traffic, sticky by
     ``key`` (a field name or a function of the record). ``control`` is a
-    ``ControlSource`` or a URL it is read from. ``reference`` (a ``Profile`` or a mapping of
+    ``ControlSource`` or a URL it is read from; by default a guard given ``record_to``
+    follows the mode of that server or store (``control=False`` opts out). ``reference`` (a ``Profile`` or a mapping of
     bounds) is what the out-of-distribution score compares inputs with; without it the
     spec's ranges and categories are used. ``late_grace_s`` is how long a call's record is
     held for a model answer that missed the deadline.
@@ -86,7 +87,7 @@ class Guard(AsyncSteps):
         shadow: Callable[..., Any] | Version | None = None,
         shadow_recorder: Any = None,
         canary: Callable[..., Any] | Version | None = None,
-        control: ControlSource | str | None = None,
+        control: ControlSource | str | bool | None = None,
         key: str | Callable[[Mapping[str, Any]], Any] | None = None,
         reference: Any = None,
         on_review: Callable[[Mapping[str, Any]], Any] | None = None,
@@ -148,13 +149,18 @@ class Guard(AsyncSteps):
         shadow_submit = shadow_recorder.submit if shadow_recorder is not None else self._submit
         self._shadow = (ShadowRunner(shadow_v, spec.service, g.shadow_sample, clock, shadow_submit, seed=seed)
                         if shadow_v is not None else None)
+        if control is True and record_to is None:
+            raise ValueError("control=True follows the store or server of record_to, but record_to was not given")
+        if (control is None or control is True) and record_to is not None:
+            control = record_to  # a guard recording to a server or a store follows its mode (issue 9)
+        self._owned_control = isinstance(control, str)  # built here from a URL: closed with the guard
         if isinstance(control, str):
             control = control_source_for(control, project=project, token=token)
-        self._poller = ControlPoller(control, spec.service, g.control_poll_s, clock) if control is not None else None
-        # nothing for admission to weigh but the contract and the breaker: no control mode,
-        # no out-of-distribution score, no canary, no deadline, no staleness limit
-        self._plain_admit = (self._poller is None and self._ood is None and self._router is None and self._budget_s is None
-                             and self._stale is None)
+        self._poller = ControlPoller(control, spec.service, g.control_poll_s, clock) if control else None
+        # nothing for admission to weigh but the contract and the breaker: no out-of-distribution
+        # score, no canary, no deadline, no staleness limit (a control mode other than normal is
+        # checked per call)
+        self._plain_admit = self._ood is None and self._router is None and self._budget_s is None and self._stale is None
         # nothing for finishing to add but the record and the decision: no cost, segment, shadow
         self._plain_finish = not self._costed and self._segment is None and self._shadow is None
 
@@ -236,10 +242,18 @@ class Guard(AsyncSteps):
     def stats(self) -> GuardStats:
         return GuardStats.collect(self)
 
+    def flush(self, timeout: float | None = 5.0) -> bool:
+        """Wait until every decision made so far is recorded (stored or spilled); True when done."""
+        r = self._recorder
+        flush = getattr(r, "flush", None)
+        return True if flush is None else flush(timeout) is not False
+
     def close(self, timeout: float | None = 5.0) -> None:
         """Stop the background threads, submit held records, flush and close an owned recorder."""
         if self._poller is not None:
             self._poller.close()
+            if self._owned_control and hasattr(self._poller.source, "close"):
+                self._poller.source.close()
         self._late.close()
         if self._shadow is not None:
             self._shadow.close()
@@ -290,7 +304,9 @@ class Guard(AsyncSteps):
         reasons: list[str] = []
         violations = [] if self._valid(record) else self._check(record)
         breaker = self.breaker
-        if self._plain_admit and not violations and primary is not None and (breaker is None or breaker.state is CLOSED):
+        poller = self._poller
+        if (self._plain_admit and not violations and primary is not None and (breaker is None or breaker.state is CLOSED)
+                and (poller is None or poller.normal)):
             route, source = primary, "model"  # what _admit decides here (a closed breaker's allow() is True)
         else:
             route, source = self._admit(record, violations, key, primary, reasons, ctx, t0, event_ts)

@@ -21,6 +21,7 @@ class ControlPoller:
         self.poll_s = min(float(poll_s), MAX_POLL_S)
         self._clock = clock
         self.state = ControlState()
+        self.normal = True  # state.mode == "normal", read on the hot path
         self.polls = 0
         self.errors = 0
         self.last_error: str | None = None
@@ -40,6 +41,7 @@ class ControlPoller:
             self.last_error = f"{type(e).__name__}: {e}"
         else:
             self.state = state
+            self.normal = state.mode == "normal"
         self.polls += 1
         return self.state
 
@@ -56,6 +58,10 @@ class ControlPoller:
                 return
             self.refresh()
             self.next_due = self._clock.monotonic() + self.poll_s
+
+    @property
+    def source(self) -> ControlSource:
+        return self._source
 
     def close(self) -> None:
         self._stop = True

@@ -128,9 +128,12 @@ class Steps:
         route = primary
         source = "model"
         poller = self._poller
+        canary_ok = True
         if poller is not None:
             state = poller.state
-            if state.mode != "normal":
+            if state.mode == "canary_stopped":
+                canary_ok = False  # the primary takes the canary's share; nothing else changes
+            elif state.mode != "normal":
                 why = f": {state.reason}" if state.reason else ""
                 ctx.guard = "control"
                 if state.mode == "fallback":
@@ -158,7 +161,7 @@ class Steps:
                     reasons.append(f"input is out of distribution (score {score:.3g} > {self._ood_max:g}): {why}")
                     ctx.guard = "ood"
                     return None, "fallback"
-        if self._router is not None and route is primary and self._router.pick(record, key):
+        if self._router is not None and canary_ok and route is primary and self._router.pick(record, key):
             route, source = self._canary, "canary"
         if ctx.deadline is not None and t0 >= ctx.deadline:
             spent = ", ".join(f"{k} {v:.1f} ms" for k, v in ctx.stages.items())

@@ -22,6 +22,7 @@ import logging
 import math
 from bisect import bisect_left
 from dataclasses import dataclass
+from typing import Any
 
 from telltale.monitor.cache import cache_for
 from telltale.monitor.canary import canary_findings
@@ -31,6 +32,7 @@ from telltale.profile import Profile
 from telltale.spec import ServiceSpec
 from telltale.store import Store
 from telltale.store._findings import Cursor, Evaluated
+from telltale.types import Finding
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +104,17 @@ def _evaluate(store: Store, project: str, spec: ServiceSpec, reference: Profile 
     return _one(store, project, spec, reference, minutes, [m for m, _ in minutes], w0, w1, late=late)
 
 
+def _label_findings(store: Store, project: str, spec: ServiceSpec, window: Any) -> list[Finding]:
+    """Realized and estimated performance, calibration and trust from the feedback joined so
+    far (``telltale.feedback``): judged when the window closes, on the labels in by then."""
+    from telltale.feedback.trust import trust_findings
+    from telltale.performance.estimate import estimate_findings
+    from telltale.performance.findings import performance_findings
+
+    return [*performance_findings(store, project, spec, window), *estimate_findings(store, project, spec, window),
+            *trust_findings(store, project, spec, window)]
+
+
 def _one(store: Store, project: str, spec: ServiceSpec, reference: Profile | None, minutes: list[tuple[int, Profile]],
          starts: list[int], w0: float, w1: float, *, late: bool) -> Evaluated:
     profile, found = window_findings(spec, reference, minutes, starts, w0, w1)
@@ -110,7 +123,8 @@ def _one(store: Store, project: str, spec: ServiceSpec, reference: Profile | Non
     from telltale.detect import change_findings
     from telltale.types import Window
 
-    found = found + change_findings(spec, minutes[:bisect_left(starts, w1)], Window.from_epoch(w0, w1))
+    window = Window.from_epoch(w0, w1)
+    found = found + change_findings(spec, minutes[:bisect_left(starts, w1)], window) + _label_findings(store, project, spec, window)
     if profile.sources.get("canary", 0):
         found = found + canary_findings(spec, store.read_version_minutes(project, spec.service, w0, w1), Window.from_epoch(w0, w1))
     return Evaluated(w0, w1, profile.n, tuple(found), group(spec.service, spec, profile, found), late=late)

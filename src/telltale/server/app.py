@@ -18,6 +18,7 @@ from telltale.server.health import Readiness
 from telltale.server.limits import BODY_TIMEOUT_S, BodyLimit, BodyTimeout
 from telltale.server import feedback as feedback_routes
 from telltale.server import reviews
+from telltale.server import slo as slo_routes
 from telltale.server.metrics import RequestCounter, ServerMetrics
 from telltale.server.openapi import documented_openapi
 from telltale.server.ratelimit import RateLimiter
@@ -90,6 +91,8 @@ def create_app(
         app.include_router(module.router)
     for module in (feedback_routes, reviews):
         app.include_router(module.router)
+    app.include_router(slo_routes.router)
+    app.state.metrics.registry.register(slo_routes.SLOCollector(store))
 
     @app.exception_handler(StoreError)
     async def _store_down(_request: Request, exc: StoreError) -> JSONResponse:

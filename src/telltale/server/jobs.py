@@ -109,8 +109,10 @@ def default_jobs(store: Store, *, clock: Clock = SYSTEM_CLOCK, monitor_every_s: 
     """The loop ``telltale serve`` runs: monitor, then policy, then alerts (one line each)."""
     from telltale.alerts import TICK_S, deliver_due
     from telltale.monitor.tick import tick as monitor_tick
+    from telltale.policy import tick as policy_tick
 
     jobs = Jobs(store, clock=clock)
     jobs.add("monitor", monitor_every_s, monitor_tick)
+    jobs.add("policy", monitor_every_s, policy_tick)
     jobs.add("alerts", TICK_S, deliver_due)
     return jobs

@@ -39,7 +39,8 @@ def readiness_problems(spec: ServiceSpec, source: str = "telltale.yaml", lines: 
         out.append(SpecProblem(source, at("owners"), "owners", "no owner for data, model or platform signals: alerts would reach nobody; name at least one"))
     if not spec.slos:
         out.append(SpecProblem(source, at("slos"), "slos", "no SLOs: write the latency, fallback-rate or accuracy objectives this service must meet"))
-    if not any(r.action in ("rollback", "fallback") for r in spec.rules):
+    out += _policy_problems(spec, source, lines, data)
+    if not any(r.mode in ("rollback", "fallback") for r in spec.rules):
         out.append(SpecProblem(source, at("rules"), "rules", "no rollback or fallback rule: write when to roll back before launch, not during an incident"))
     if not spec.fallback:
         out.append(SpecProblem(source, at("fallback"), "fallback", "no fallback chain: say what is served when the model cannot be (rules, a default, abstain or review)"))
@@ -71,3 +72,75 @@ def _blanks(node: Any, path: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         return [p for i, v in enumerate(node) for p in _blanks(v, (*path, i))]
     return []
 
+
+
+#: Finding kinds the monitor computes outside ``telltale.checks.CHECKS``: the guards'
+#: trigger rates and drift on profiles. A kind in neither is one nothing raises yet.
+_OTHER_MONITORED = ("guard", "drift", "prediction_drift", "latency", "errors", "cost",
+                    "performance", "estimated_performance", "calibration", "trust")  # the monitor tick's other sources
+
+
+def monitored_kinds() -> list[str]:
+    """The finding kinds something computes today, so a rule on them can fire."""
+    from telltale.checks import CHECKS
+
+    return sorted({*CHECKS, *_OTHER_MONITORED})
+
+
+def _policy_problems(spec: ServiceSpec, source: str, lines: dict, data: Any) -> list[SpecProblem]:
+    """SLOs, rules and windows that nothing computes (issue 7 item 9): refused, not certified."""
+    from telltale.policy.indicators import resolve
+    from telltale.policy.slo import compile_slo
+
+    out: list[SpecProblem] = []
+
+    def problem(path: tuple[Any, ...], names: tuple[str, ...], message: str) -> None:
+        item = _get(data, path)
+        key = next((n for n in names if isinstance(item, dict) and n in item), names[0])
+        full = (*path, key)
+        value = item.get(key) if isinstance(item, dict) else None
+        if value is not None:
+            message = f"{value!r} {message}" if message.startswith(("is ", "names ")) else f"{value!r}: {message}"
+        out.append(SpecProblem(source, lines.get(full) or lines.get(path), _dotted(full), message))
+
+    for i, slo in enumerate(spec.slos):
+        try:
+            resolve(slo.indicator, slo.stage)
+        except ValueError as e:
+            problem(("slos", i), ("indicator", "metric"), _after_value(str(e)))
+            continue
+        try:
+            compile_slo(slo)
+        except ValueError as e:
+            msg = str(e).split(": ", 1)[-1]
+            names = ("period", "window") if "period" in msg else ("max", "objective", "min")
+            problem(("slos", i), names, msg)
+    slos = {s.name for s in spec.slos}
+    kinds = monitored_kinds()
+    for i, rule in enumerate(spec.rules):
+        c = rule.when
+        if c.kind is not None and c.kind not in kinds:
+            problem(("rules", i, "when"), ("kind",), f"is a finding kind nothing computes yet, so this rule could never act; "
+                                                     f"one of {', '.join(kinds)}")
+        if c.indicator is not None:
+            try:
+                resolve(c.indicator, c.stage)
+            except ValueError as e:
+                problem(("rules", i, "when"), ("indicator",), _after_value(str(e)))
+        if c.slo is not None and c.slo not in slos:
+            problem(("rules", i, "when"), ("slo",), f"names no SLO of this spec; one of {', '.join(sorted(slos)) or '(none: add slos)'}")
+    return out
+
+
+def _after_value(message: str) -> str:
+    """"indicator 'x' is not one ...; one of ..." without the part naming the value again."""
+    return message.split("' ", 1)[-1] if message.startswith(("indicator '", "stage '")) else message
+
+
+def _get(node: Any, path: tuple[Any, ...]) -> Any:
+    for part in path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node

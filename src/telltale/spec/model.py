@@ -13,6 +13,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from telltale.spec.feedback import PerformanceSettings, ReviewSettings, TrustSettings
+from telltale.spec.policy import SLO, Rule
+from telltale.spec.policy import RuleCondition as RuleCondition  # re-exported beside the others
 # Imported by name so the loader's "did you mean" hints know their keys too.
 from telltale.spec.alerting import (  # noqa: F401
     Alerting, AlertmanagerReceiver, PagerDutyReceiver, Receiver, SlackReceiver, WebhookReceiver,
@@ -204,32 +206,6 @@ class Owners(_Strict):
     def of(self, family: str) -> str | None:
         """The owner of ``family``, or None when the spec names nobody."""
         return getattr(self, family, None) if family in type(self).model_fields else None
-
-
-class SLO(_Strict):
-    name: str
-    metric: str
-    max: float | None = None
-    min: float | None = None
-    window: str = "1h"
-
-    @model_validator(mode="after")
-    def _bound(self) -> SLO:
-        if self.max is None and self.min is None:
-            raise ValueError(f"SLO {self.name!r} needs a max or a min")
-        return self
-
-
-class RuleCondition(_Strict):
-    kind: str
-    severity: Literal["critical", "warning"] = "critical"
-    feature: str | None = None
-
-
-class Rule(_Strict):
-    name: str
-    when: RuleCondition
-    action: Literal["alert", "fallback", "rollback", "review"]
 
 
 class CostSettings(_Strict):

@@ -340,3 +340,55 @@ changes = sa.Table(
     sa.Column("from_version", sa.String(256), comment="null when the component first appeared"),
     sa.Column("to_version", sa.String(256), nullable=False),
 )
+
+# -- the policy (migration 0005) ---------------------------------------------------------
+
+control_audit = sa.Table(
+    "tt_control_audit",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("project", sa.String(64), nullable=False),
+    sa.Column("service", sa.String(64), nullable=False),
+    sa.Column("at", sa.Double, nullable=False),
+    sa.Column("mode_from", sa.String(16), nullable=False),
+    sa.Column("mode_to", sa.String(16), nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False, comment="rule:<name> or person:<who>"),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Index("ix_tt_control_audit_service_at", "project", "service", "at"),
+    comment="append-only: every change of a service's control mode, by whom and why",
+)
+
+policy_active = sa.Table(
+    "tt_policy_active",
+    metadata,
+    sa.Column("project", sa.String(64), primary_key=True),
+    sa.Column("fingerprint", sa.String(300), primary_key=True),
+    sa.Column("service", sa.String(64), nullable=False),
+    sa.Column("since", sa.Double, nullable=False),
+    sa.Column("payload", sa.Text, nullable=False, comment="the firing Alert as JSON"),
+    comment="the alerts and rules the policy holds active, so each fires and resolves once",
+)
+
+slo_minutes = sa.Table(
+    "tt_slo_minutes",
+    metadata,
+    sa.Column("project", sa.String(64), primary_key=True),
+    sa.Column("service", sa.String(64), primary_key=True),
+    sa.Column("slo", sa.String(64), primary_key=True),
+    sa.Column("minute", sa.BigInteger, primary_key=True),
+    sa.Column("bad", sa.Double, nullable=False),
+    sa.Column("total", sa.Double, nullable=False),
+    sa.Column("records", sa.BigInteger, nullable=False),
+    comment="good and bad events per SLO per minute, computed once from the minute profiles",
+)
+
+slo_totals = sa.Table(
+    "tt_slo_totals",
+    metadata,
+    sa.Column("project", sa.String(64), primary_key=True),
+    sa.Column("service", sa.String(64), primary_key=True),
+    sa.Column("slo", sa.String(64), primary_key=True),
+    sa.Column("bad", sa.Double, nullable=False),
+    sa.Column("total", sa.Double, nullable=False),
+    comment="running sums of tt_slo_minutes: the counters /metrics exports for Prometheus",
+)

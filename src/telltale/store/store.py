@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from telltale.clock import SYSTEM_CLOCK, Clock
 from telltale.errors import StoreError
-from telltale.store import _alerts, _changes, _feedback, _findings, _pages, _records, _reviews, _tokens, _windows
+from telltale.store import _alerts, _audit, _changes, _feedback, _findings, _pages, _records, _reviews, _tokens, _windows
 from telltale.store._tokens import TokenInfo
 from telltale.store._sql import insert_ignore, upsert
 from telltale.store.engine import first_line, make_engine, migrate, read_tx, safe_url, write_tx
@@ -27,7 +27,7 @@ from telltale.types import Alert, Finding, PredictionRecord, StoredFinding
 
 if TYPE_CHECKING:
     from telltale.alerts.silences import Silence
-    from telltale.control import ControlState
+    from telltale.control import AuditEntry, ControlState
     from telltale.feedback.counts import TrustCounts
     from telltale.feedback.event import FeedbackEvent
     from telltale.performance.confidence import ConfHist
@@ -344,15 +344,22 @@ class Store:
 
     # control -------------------------------------------------------------------------
 
-    def set_control(self, project: str, service: str, state: ControlState) -> None:
+    def set_control(self, project: str, service: str, state: ControlState, *, actor: str = "person:unknown") -> AuditEntry | None:
+        """Set the service's mode and append the change to the audit log, in one transaction.
+
+        ``actor`` is ``rule:<name>`` or ``person:<who>``. Returns the audit entry, or None
+        when neither the mode nor its holder changed (nothing is logged then)."""
         from telltale.control import MODES
 
         if state.mode not in MODES:
             raise ValueError(f"control mode must be one of {', '.join(sorted(MODES))}, got {state.mode!r}")
         with write_tx(self._engine) as conn:
-            upsert(conn, controls, ("project", "service"), {
-                "project": project, "service": service, "mode": state.mode, "reason": state.reason, "updated_at": state.updated_at,
-            })
+            return _audit.change_mode(conn, project, service, state, actor)
+
+    def control_audit(self, project: str, service: str, *, since: float | None = None, limit: int = 100) -> list[AuditEntry]:
+        """The newest ``limit`` mode changes of the service (since ``since``), oldest first."""
+        with read_tx(self._engine) as conn:
+            return _audit.audit_log(conn, project, service, since, limit)
 
     def get_control(self, project: str, service: str) -> ControlState:
         """The service's control mode; ``normal`` when none was ever set."""
@@ -364,6 +371,44 @@ class Store:
         if row is None:
             return ControlState()
         return ControlState(mode=row.mode, reason=row.reason, updated_at=row.updated_at)
+
+    # the policy's memory (store/_audit.py) ---------------------------------------------
+
+    def policy_targets(self) -> list[tuple[str, ServiceSpec]]:
+        """(project, spec) of every registered service, for the policy tick."""
+        with read_tx(self._engine) as conn:
+            return [(project, _parse_spec(text)) for project, text in _audit.targets(conn)]
+
+    def policy_active(self, project: str, service: str) -> dict[str, _audit.Active]:
+        with read_tx(self._engine) as conn:
+            return _audit.active(conn, project, service)
+
+    def set_policy_active(self, project: str, rows: Sequence[_audit.Active], gone: Sequence[str]) -> None:
+        with write_tx(self._engine) as conn:
+            _audit.set_active(conn, project, rows, gone)
+
+    def slo_high_water(self, project: str, service: str) -> dict[str, int]:
+        with read_tx(self._engine) as conn:
+            return _audit.slo_high_water(conn, project, service)
+
+    def write_slo_minutes(self, project: str, service: str, rows: list[_audit.SLOMinute], *, prune_before: float | None = None) -> None:
+        with write_tx(self._engine) as conn:
+            _audit.write_slo_minutes(conn, project, service, rows)
+            if prune_before is not None:
+                _audit.prune_slo_minutes(conn, project, service, prune_before)
+
+    def read_slo_minutes(self, project: str, service: str, slo: str, since: float, until: float) -> list[_audit.SLOMinute]:
+        with read_tx(self._engine) as conn:
+            return _audit.read_slo_minutes(conn, project, service, slo, since, until)
+
+    def slo_sums(self, project: str, service: str, slo: str, end: int, spans: list[float]) -> list[tuple[float, float, float]]:
+        """(bad, total, records) of an SLO over [end - span, end) for each of ``spans``."""
+        with read_tx(self._engine) as conn:
+            return _audit.slo_sums(conn, project, service, slo, end, spans)
+
+    def slo_totals(self) -> list[tuple[str, str, str, float, float]]:
+        with read_tx(self._engine) as conn:
+            return _audit.slo_totals_all(conn)
 
     # alerts (telltale.alerts drives these; see store/_alerts.py) ----------------------
 
