@@ -20,14 +20,14 @@ def test_events_from_every_source_in_one_order_cause_first(sqlite_url, clock, st
                                            group_wait_s=0))
     t0 = clock.now()
     enqueue(store, "default", alert("eta/unit", title="prep_time_s looks like ms"))
-    store.set_control("default", "eta", ControlState("fallback", "rule unit-change", t0))
+    store.set_control("default", "eta", ControlState("fallback", "prep_time_s in ms", t0), actor="rule:unit-change")
     deliver_due(store, t0)
     clock.advance(120)
     enqueue(store, "default", alert("eta/unit", state="resolved", title="prep_time_s looks like ms"))
     deliver_due(store, clock.now())  # resolved: told at the group interval, not yet
     events = tl.timeline(store, "default", "eta", t0 - 1, t0 + 3600)
     assert [(e.at - t0, e.kind, e.summary) for e in events] == [
-        (0, "mode", "mode fallback: rule unit-change"),
+        (0, "mode", "mode normal -> fallback by rule:unit-change: prep_time_s in ms"),
         (0, "alert", "prep_time_s looks like ms (firing)"),
         (0, "delivery", "to hook about eta/unit: ok (attempt 1)"),
         (120, "alert", "prep_time_s looks like ms (resolved)"),
