@@ -11,8 +11,9 @@ import json
 from typing import Any
 
 from telltale.feedback.event import FeedbackEvent, event_key, validate
-from telltale.server.parse import BodyError, RecordError, _clean_str, _first_nonfinite, _is_number, _json_type, _NonFinite
+from telltale.server.parse import BodyError, RecordError, _is_number, _json_type
 from telltale.store.schema import MAX_ID_LEN
+from telltale.wire import DEFAULT_LIMITS, NonFinite, clean_text as _clean_str, value_problem
 
 _FIELDS = frozenset({"id", "ts", "label", "action", "value", "actor", "key"})
 
@@ -20,8 +21,10 @@ _FIELDS = frozenset({"id", "ts", "label", "action", "value", "actor", "key"})
 def parse_feedback_body(body: bytes) -> list[Any]:
     """The raw ``feedback`` list of ``{"feedback": [...]}``; BodyError when the shape is wrong."""
     try:
-        doc = json.loads(body, parse_constant=_NonFinite)
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        doc = json.loads(body, parse_constant=NonFinite)
+    except RecursionError:
+        raise BodyError(f"the body nests deeper than Python's JSON reader allows; feedback values nest at most {DEFAULT_LIMITS.max_depth} levels") from None
+    except (UnicodeDecodeError, ValueError) as e:  # JSONDecodeError, or an integer of thousands of digits
         raise BodyError(f"the body is not valid JSON ({e}); send {{\"feedback\": [{{\"id\": ..., \"label\": ...}}, ...]}}") from None
     if not isinstance(doc, dict) or "feedback" not in doc:
         raise BodyError("the body must be a JSON object with a \"feedback\" list: {\"feedback\": [{\"id\": ..., \"label\": ...}, ...]}")
@@ -35,10 +38,10 @@ def parse_feedback(raw: Any, index: int, service: str, now: float) -> FeedbackEv
     """One event, or the first reason it cannot be stored."""
     if not isinstance(raw, dict):
         return RecordError(index, None, f"a feedback item must be a JSON object, got {_json_type(raw)}")
-    bad = _first_nonfinite(raw, "")
+    bad = value_problem(raw, "", DEFAULT_LIMITS)  # the same limits as a record's values: NaN, depth, length, digits
     if bad is not None:
-        path, token = bad
-        return RecordError(index, path, f"{token} is not a valid JSON number; send null for a missing value")
+        path, reason = bad
+        return RecordError(index, path or None, reason)
     unknown = sorted(set(raw) - _FIELDS)
     if unknown:
         return RecordError(index, unknown[0], f"is not a feedback field; use {', '.join(sorted(_FIELDS))}")
