@@ -32,7 +32,7 @@ def test_server_commands_use_the_token_serve_saved(module_server: ServerHandle, 
     Path("telltale.db.token").write_text(module_server.token + "\n")  # as `telltale serve` leaves it beside its db
     found = CliRunner().invoke(app, ["findings", "--service", "eta", "--server", module_server.url, "--json"])
     assert found.exit_code == 0, found.output
-    assert '"findings"' in found.output
+    assert '"incidents"' in found.output  # stored findings, grouped as incidents
 
 
 def test_piped_tables_are_wide(sqlite_url: str, monkeypatch) -> None:

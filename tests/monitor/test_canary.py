@@ -29,7 +29,7 @@ def test_a_slow_failing_canary_is_named_against_the_primary(sqlite_url, eta_spec
     tick(store, T0 + 400)  # the first tick: the window 00:00-00:05 closed 30 s after its end
     got = {(f.kind, f.feature, f.severity) for f in store.findings(PROJECT, "eta", state="all") if (f.feature or "").startswith("canary")}
     assert got == {("errors", "canary:v2", "critical"), ("latency", "canary:v2", "critical")}
-    (errors,) = [f for f in store.findings(PROJECT, "eta", state="all") if f.kind == "errors"]
+    (errors,) = [f for f in store.findings(PROJECT, "eta", state="all") if f.kind == "errors" and f.feature == "canary:v2"]
     assert errors.latest.value == 0.2 and errors.latest.threshold == 0.01 + 0.02  # 20 of 100 against 4 of 400, plus 2 points
     assert "canary v2 lost 20 of 100 calls (20%)" in errors.latest.message and "1.0% of 400 for the primary v1" in errors.latest.message
 

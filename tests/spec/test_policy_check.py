@@ -58,7 +58,7 @@ slos:
   - {name: cost, indicator: cost_per_1k, max: 0.5}
   - {name: accuracy, indicator: realized_accuracy, min: 0.9}
 rules:
-  - {name: acc, when: {kind: performance}, then: rollback}
+  - {name: acc, when: {kind: multivariate_drift}, then: rollback}
   - {name: burn, when: {slo: nope}, then: fallback}
   - {name: slow, when: {indicator: latency_p95, above: 3}, then: alert}
 """)
@@ -68,8 +68,8 @@ rules:
         "spec:9 slos[1].period: '1h': period 1h is shorter than the longest alerting window (3d); use 3d or more (30d is the SRE workbook's)",
         "spec:10 slos[2].max: 0.5: 'cost_per_1k' needs objective, the share of minutes within max (e.g. 0.99)",
         f"spec:11 slos[3].indicator: 'realized_accuracy' is not one telltale computes; one of {accepted}",
-        "spec:13 rules[0].when.kind: 'performance' is a finding kind nothing computes yet, so this rule could never act; one of "
-        "category, drift, duplicates, fallback, freshness, guard, nulls, prediction_drift, range, schema, segment, type, unit",
+        "spec:13 rules[0].when.kind: 'multivariate_drift' is a finding kind nothing computes yet, so this rule could never act; one of "
+        "calibration, category, cost, drift, duplicates, errors, estimated_performance, fallback, freshness, guard, latency, nulls, performance, prediction_drift, range, schema, segment, trust, type, unit",
         "spec:14 rules[1].when.slo: 'nope' names no SLO of this spec; one of accuracy, cost, errors, latency",
         f"spec:15 rules[2].when.indicator: 'latency_p95' is not one telltale computes; one of {accepted}",
     ]
