@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from telltale.server.auth import Project, service_spec, store_of
-from telltale.server.timeparse import query_span
-from telltale.timeline import SOURCES, timeline
+from telltale.server.timeparse import query_span, time_query
+from telltale.timeline import MAX_EVENTS, SOURCES, timeline
 
 router = APIRouter()
+
+#: A timeline source's name, so the schema lists them (an empty or unknown kind is a 422).
+Kind = Literal[tuple(SOURCES)]  # type: ignore[valid-type]
 
 
 @router.get("/v1/services/{service}/timeline")
@@ -18,10 +21,10 @@ def get_timeline(
     service: str,
     request: Request,
     project: str = Project,
-    since: str | None = Query(None, description="epoch seconds, ISO 8601 or -1h; default: an hour before until"),
-    until: str | None = Query(None, description="default: now"),
-    kind: list[str] | None = Query(None, description=f"only these kinds: {', '.join(SOURCES)}"),
-    limit: int = Query(1000, description="the newest events kept (at most 5000)"),
+    since: str | None = time_query("epoch seconds, ISO 8601 or -1h; default: an hour before until"),
+    until: str | None = time_query("default: now"),
+    kind: list[Kind] | None = Query(None, description=f"only these kinds: {', '.join(SOURCES)}"),
+    limit: int = Query(1000, ge=1, le=MAX_EVENTS, description="the newest events kept"),
 ) -> dict[str, Any]:
     store = store_of(request)
     service_spec(store, project, service)
