@@ -38,20 +38,17 @@ def get_deliveries(service: str, request: Request, project: str = Project,
     return {"deliveries": [d.to_dict() for d in store.alert_deliveries(project, service, t0, t1, limit)], "since": t0, "until": t1}
 
 
-#: A matcher's name or value, and who or why: non-empty, with something besides spaces.
-_WORD = r"\S"
-
-
 class SilenceBody(BaseModel):
-    """A silence as the schema states it; the 31-day limit of a duration written with a unit
-    (``7d``) is checked by :func:`new_silence`, with a 422 naming it."""
+    """A silence as the schema states it; :func:`new_silence` checks the rest with a 422
+    naming it: the 31-day limit of a duration written with a unit (``7d``), and that
+    ``created_by`` and ``comment`` are more than spaces."""
 
     matchers: dict[Annotated[str, StringConstraints(min_length=1, max_length=200)], Annotated[str, StringConstraints(min_length=1, max_length=2000)]] = Field(
         min_length=1, description="name -> value; all must match (service, family, severity, fingerprint, incident, source or a label)")
     duration: Annotated[float, Field(strict=True, gt=0, le=MAX_SILENCE_S)] | Annotated[str, StringConstraints(pattern=DURATION_PATTERN)] = Field(
         description=f"how long, at most {MAX_SILENCE_S / 86400:g} days: seconds, or 30m, 2h, 7d")
-    created_by: str = Field(min_length=1, max_length=200, pattern=_WORD)
-    comment: str = Field(min_length=1, max_length=2000, pattern=_WORD)
+    created_by: str = Field(min_length=1, max_length=200)
+    comment: str = Field(min_length=1, max_length=2000)
     starts_at: float | None = Field(None, strict=True, ge=0, le=4102444800, description="epoch seconds (before 2100); default: now")
 
 

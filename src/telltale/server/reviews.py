@@ -7,10 +7,10 @@ age of its oldest item; ``POST .../claim`` hands the oldest free items to a revi
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Body, HTTPException, Query, Request
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
 from telltale.feedback.event import ACTIONS, MAX_ACTOR_LEN, MAX_FLAGS, validate
 from telltale.server.auth import Project, service_spec, store_of
@@ -32,18 +32,23 @@ _DECISION_RULES: dict[str, Any] = {
 }
 
 
-Flags = Annotated[dict[Annotated[str, StringConstraints(min_length=1, max_length=64)], StrictBool], Field(min_length=1, max_length=MAX_FLAGS)]
+_LABEL_SCHEMA = {"anyOf": [
+    {"type": ["boolean", "number", "string", "null"]},
+    {"type": "object", "minProperties": 1, "maxProperties": MAX_FLAGS,
+     "propertyNames": {"minLength": 1, "maxLength": 64}, "additionalProperties": {"type": "boolean"}},
+]}
 
 
 class DecisionBody(BaseModel):
-    """A reviewer's verdict; the rules across fields are in the schema and checked by ``validate``."""
+    """A reviewer's verdict. ``label`` and ``action`` are typed in the schema only: ``validate``
+    checks them, so a bad one gets its message naming the field and the accepted values."""
 
     model_config = ConfigDict(json_schema_extra=_DECISION_RULES)
 
     reviewer: str = Field(min_length=1, max_length=MAX_ACTOR_LEN, pattern=_REVIEWER)
-    label: StrictBool | int | float | str | Flags | None = Field(
-        None, description=f"a class, a number, or 1 to {MAX_FLAGS} flags such as {{\"hallucination\": true}}")
-    action: Literal[ACTIONS] | None = None  # type: ignore[valid-type]
+    label: Any = Field(None, description=f"a class, a number, or 1 to {MAX_FLAGS} flags such as {{\"hallucination\": true}}",
+                       json_schema_extra=_LABEL_SCHEMA)
+    action: str | None = Field(None, json_schema_extra={"enum": [*ACTIONS, None]})
     value: Any = Field(None, description="what the reviewer chose instead (required for overridden)")
 
 
