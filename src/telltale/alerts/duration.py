@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-_DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhdw]?)$")
+#: A duration as text, for schemas: a number of seconds, or of s, m, h, d or w (ASCII digits).
+DURATION_PATTERN = r"^([0-9]+(?:\.[0-9]+)?)([smhdw]?)$"
+_DURATION = re.compile(DURATION_PATTERN)
 _UNIT_S = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 

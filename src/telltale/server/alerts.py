@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
-from telltale.alerts.duration import parse_duration
+from telltale.alerts.duration import DURATION_PATTERN, parse_duration
 from telltale.alerts.notification import alert_to_dict
-from telltale.alerts.silences import SilenceRequest, new_silence
+from telltale.alerts.silences import MAX_SILENCE_S, SilenceRequest, new_silence
 from telltale.server.auth import Project, service_spec, store_of
-from telltale.server.timeparse import query_span
+from telltale.server.timeparse import query_span, time_query
 
 router = APIRouter()
 
@@ -28,8 +28,8 @@ def get_alerts(service: str, request: Request, project: str = Project,
 
 @router.get("/v1/services/{service}/deliveries")
 def get_deliveries(service: str, request: Request, project: str = Project,
-                   since: str | None = Query(None, description="epoch seconds, ISO 8601 or -1h; default: an hour before until"),
-                   until: str | None = Query(None, description="default: now"),
+                   since: str | None = time_query("epoch seconds, ISO 8601 or -1h; default: an hour before until"),
+                   until: str | None = time_query("default: now"),
                    limit: int = Query(1000, ge=1, le=10000)) -> dict[str, Any]:
     """Every delivery attempt to the service's receivers: receiver, status, error, time."""
     store = store_of(request)
@@ -39,11 +39,17 @@ def get_deliveries(service: str, request: Request, project: str = Project,
 
 
 class SilenceBody(BaseModel):
-    matchers: dict[str, str] = Field(description="name -> value; all must match (service, family, severity, fingerprint, incident, source or a label)")
-    duration: str | float = Field(description="how long: seconds, or 30m, 2h, 7d")
-    created_by: str = Field(max_length=200)
-    comment: str = Field(max_length=2000)
-    starts_at: float | None = None
+    """A silence as the schema states it; :func:`new_silence` checks the rest with a 422
+    naming it: the 31-day limit of a duration written with a unit (``7d``), and that
+    ``created_by`` and ``comment`` are more than spaces."""
+
+    matchers: dict[Annotated[str, StringConstraints(min_length=1, max_length=200)], Annotated[str, StringConstraints(min_length=1, max_length=2000)]] = Field(
+        min_length=1, description="name -> value; all must match (service, family, severity, fingerprint, incident, source or a label)")
+    duration: Annotated[float, Field(strict=True, gt=0, le=MAX_SILENCE_S)] | Annotated[str, StringConstraints(pattern=DURATION_PATTERN)] = Field(
+        description=f"how long, at most {MAX_SILENCE_S / 86400:g} days: seconds, or 30m, 2h, 7d")
+    created_by: str = Field(min_length=1, max_length=200)
+    comment: str = Field(min_length=1, max_length=2000)
+    starts_at: float | None = Field(None, strict=True, ge=0, le=4102444800, description="epoch seconds (before 2100); default: now")
 
 
 @router.get("/v1/silences")

@@ -12,28 +12,32 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from telltale.feedback.trust import trust_report
+from telltale.feedback.trust import HOUR, trust_report
 from telltale.performance.report import performance_report
 from telltale.server.auth import Project, service_spec, store_of
 from telltale.server.feedback_parse import parse_feedback, parse_feedback_body
 from telltale.server.parse import BodyError, RecordError
-from telltale.server.timeparse import query_span
+from telltale.server.timeparse import query_span, time_query
 
 router = APIRouter()
 
+#: Items are checked one by one (a bad one is an entry of ``errors`` in the 200 answer), so
+#: their fields are documentation (``x-item-fields``), not a schema promising a 422: as for
+#: ingestion's records (``server/openapi.py``).
+_ITEM_FIELDS = {
+    "id": {"type": "string", "maxLength": 200, "description": "the decision's id (decision.id)"},
+    "label": {"description": "the truth (a class or a number), or flags such as {\"hallucination\": true}"},
+    "action": {"type": "string", "enum": ["accepted", "overridden", "ignored", "corrected"]},
+    "value": {"description": "what the person chose instead (overridden) or the corrected output"},
+    "actor": {"type": "string"}, "ts": {"type": "number", "description": "when it was given; default: now"},
+    "key": {"type": "string", "maxLength": 64, "description": "idempotency key; default: derived from the item"},
+}
 _BODY = {
     "requestBody": {"required": True, "content": {"application/json": {"schema": {
         "type": "object", "required": ["feedback"],
         "properties": {"feedback": {"type": "array", "items": {
-            "type": "object", "required": ["id"],
-            "properties": {
-                "id": {"type": "string", "maxLength": 200, "description": "the decision's id (decision.id)"},
-                "label": {"description": "the truth (a class or a number), or flags such as {\"hallucination\": true}"},
-                "action": {"type": "string", "enum": ["accepted", "overridden", "ignored", "corrected"]},
-                "value": {"description": "what the person chose instead (overridden) or the corrected output"},
-                "actor": {"type": "string"}, "ts": {"type": "number", "description": "when it was given; default: now"},
-                "key": {"type": "string", "maxLength": 64, "description": "idempotency key; default: derived from the item"},
-            },
+            "description": "an item: `id` required, and a label, an action or both; each bad item is reported in `errors` (index, field, reason) and the rest are kept",
+            "x-item-fields": _ITEM_FIELDS,
         }}},
     }}}},
 }
@@ -74,8 +78,8 @@ def get_feedback(service: str, prediction_id: str, request: Request, project: st
 @router.get("/v1/services/{service}/performance")
 def get_performance(
     service: str, request: Request, project: str = Project,
-    since: str | None = Query(None, description="prediction time: epoch seconds, ISO 8601 or -1d; default: an hour before until"),
-    until: str | None = Query(None), window: float = Query(3600.0, description="window length in seconds (at least 60)"),
+    since: str | None = time_query("prediction time: epoch seconds, ISO 8601 or -1d; default: an hour before until"),
+    until: str | None = time_query("default: now"), window: float = Query(3600.0, ge=60, description="window length in seconds"),
 ) -> dict[str, Any]:
     """Realized performance per window of prediction time, with label coverage, delay and findings."""
     store = store_of(request)
@@ -90,8 +94,8 @@ def get_performance(
 @router.get("/v1/services/{service}/trust")
 def get_trust(
     service: str, request: Request, project: str = Project,
-    since: str | None = Query(None, description="feedback time; default: an hour before until"),
-    until: str | None = Query(None), window: float = Query(3600.0, description="whole hours, in seconds"),
+    since: str | None = time_query("feedback time; default: an hour before until"),
+    until: str | None = time_query("default: now"), window: float = Query(3600.0, ge=HOUR, multiple_of=HOUR, description="whole hours, in seconds"),
 ) -> dict[str, Any]:
     """Override, ignore and correction rates (and flag rates) per window and actor, with findings."""
     store = store_of(request)

@@ -16,7 +16,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from telltale.monitor import findings_for
 from telltale.monitor.incidents import finding_dict, incidents
 from telltale.server.auth import Project, service_spec, store_of
-from telltale.server.timeparse import parse_time, query_span
+from telltale.server.timeparse import parse_time, query_span, time_query
 
 router = APIRouter()
 
@@ -29,8 +29,8 @@ def get_findings(
     service: str,
     request: Request,
     project: str = Project,
-    since: str | None = Query(None, description="epoch seconds, ISO 8601 or -1h; default: an hour before until (stored findings: a day)"),
-    until: str | None = Query(None, description="epoch seconds, ISO 8601 or -5m; default: now"),
+    since: str | None = time_query("epoch seconds, ISO 8601 or -1h; default: an hour before until (stored findings: a day)"),
+    until: str | None = time_query("epoch seconds, ISO 8601 or -5m; default: now"),
     state: Literal["open", "resolved", "all"] = Query("all", description="stored findings in this state"),
     window: float | None = Query(None, description="compute findings per window of this many seconds (at least 60) instead of reading stored ones"),
 ) -> dict[str, Any]:

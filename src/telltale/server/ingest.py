@@ -21,7 +21,7 @@ from telltale.errors import StoreError
 from telltale.server.auth import Project, service_spec, store_of
 from telltale.server.parse import BodyError, RecordError, RecordWarning, parse_body, parse_record, unknown_keys
 from telltale.server.record_schema import batch_openapi
-from telltale.server.timeparse import query_span
+from telltale.server.timeparse import query_span, time_query
 from telltale.spec import ServiceSpec
 from telltale.types import PredictionRecord
 from telltale.wire import DEFAULT_LIMITS, RecordLimits
@@ -112,8 +112,8 @@ def get_predictions(
     service: str,
     request: Request,
     project: str = Project,
-    since: str | None = Query(None, description="epoch seconds or ISO 8601; default: an hour before until"),
-    until: str | None = Query(None, description="epoch seconds or ISO 8601; default: now"),
+    since: str | None = time_query("epoch seconds or ISO 8601; default: an hour before until"),
+    until: str | None = time_query("epoch seconds or ISO 8601; default: now"),
     limit: int = Query(1000, ge=1, le=10_000),
     source: str | None = Query(None, description="only records served by this step, e.g. review (the review queue) or rules"),
     cursor: str | None = Query(None, description="next_cursor of the previous page: pages continue where it ended"),

@@ -5,10 +5,21 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-from fastapi import HTTPException
+from typing import Any
+
+from fastapi import HTTPException, Query
 
 _RELATIVE = re.compile(r"^-(\d+(?:\.\d+)?)([smhdw])$")
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+_YEAR = r"(19[7-9][0-9]|20[0-9]{2})"
+_LEAP = r"(19(7[26]|8[048]|9[26])|20([02468][048]|[13579][26]))-02-29"
+_DATE = rf"({_YEAR}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)|{_LEAP})"
+_CLOCK = r"([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?"
+#: What a ``since``/``until`` query parameter may be, as the OpenAPI document states it and
+#: FastAPI enforces it: epoch seconds, an ISO 8601 date or time (1970 to 2099, real dates
+#: only, so that every match parses), or a span back from now. ASCII digits only.
+TIME_PATTERN = rf"^([0-9]{{1,12}}(\.[0-9]{{1,9}})?|-[0-9]{{1,9}}(\.[0-9]{{1,6}})?[smhdw]|{_DATE}([T ]{_CLOCK})?)$"
 
 
 def to_epoch(text: str, now: float) -> float:
@@ -43,3 +54,8 @@ def query_span(since: str | None, until: str | None, now: float) -> tuple[float,
     t1 = parse_time(until, now, "until") if until else now
     t0 = parse_time(since, now, "since") if since else t1 - 3600
     return t0, t1
+
+
+def time_query(description: str) -> Any:
+    """A ``since``/``until`` query parameter: optional, and matching :data:`TIME_PATTERN`."""
+    return Query(None, pattern=TIME_PATTERN, description=description)
