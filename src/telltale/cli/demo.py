@@ -42,7 +42,7 @@ def register(app: typer.Typer) -> None:
         console.print(_timeline(result))
         console.print(_caught(result))
         console.print(f"\n{result.decisions:,} decisions recorded in {directory / 'telltale.db'}; "
-                      f"spec in {result.spec_path}. Try: telltale findings --service eta --db {result.db_url} --since -{hours:g}h")
+                      f"spec in {result.spec_path}. Try: telltale findings --service eta --db {result.db_url} --since -{hours:g}h --window 900")
         if serve:
             from telltale.server.run import run_server
 

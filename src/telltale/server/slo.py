@@ -15,7 +15,7 @@ router = APIRouter()
 
 @router.get("/v1/services/{service}/slos")
 def get_slos(service: str, request: Request, project: str = Project,
-             at: float | None = Query(None, description="epoch seconds to judge at; default now")) -> dict[str, Any]:
+             at: float | None = Query(None, ge=0, le=1e11, description="epoch seconds to judge at (0 to 1e11); default now")) -> dict[str, Any]:
     """Each SLO's objective, events, remaining error budget, burn rate per alerting window and status
     (ok, ticket, page, not enough events, no data), from the events stored per minute."""
     from telltale.policy import slo_status
