@@ -53,7 +53,7 @@ class TestEveryDetector:
     def test_a_constant_stream_never_alarms(self, make, stream, missing, constant):
         d = make()
         assert d.run([constant] * 5000) == []
-        assert d.baseline is not None
+        assert d.baseline is not None and d.n_seen == 5000 and not d.drift_detected
 
     def test_a_step_is_found_and_drift_detected_says_when(self, make, stream, missing, constant):
         x = stream(2000, 2)

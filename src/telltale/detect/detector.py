@@ -17,6 +17,7 @@ NumPy passes, and ``update(x)`` is ``run`` of one value (same code, same answers
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,7 +51,7 @@ class Alarm:
     shift: float  # the shift the alarming chart is tuned for (sd for Cusum, odds ratio for RateCusum)
 
 
-class Detector:
+class Detector(ABC):
     """Base of the detectors: not used directly (see :class:`Cusum`, :class:`RateCusum`)."""
 
     #: Columns of one value as stored (1 for a number, 2 for a count and its total).
@@ -201,31 +202,40 @@ class Detector:
         self._ref_at = np.concatenate([self._ref_at, at])[-keep:]
 
     # -- what a kind of detector says ------------------------------------------------------
+    @abstractmethod
     def _coerce(self, values: Any) -> np.ndarray:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def _finite(self, x: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def _fit_baseline(self, ref: np.ndarray) -> Any:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def _onset_charts(self, baseline: Any) -> tuple[np.ndarray, Any]:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def _chart(self, j: int) -> tuple[int, float]:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def _series(self, x: np.ndarray, params: Any) -> tuple[np.ndarray, bool]:
         """The series (rows) whose combinations by ``params[-1]`` (charts x series) are the
         increments, and whether any value is missing (adds zero to every chart)."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def _return_chart(self, baseline: Any, chart: int, span: np.ndarray) -> tuple[Any, float, float]:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def _level(self, span: np.ndarray) -> float:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def _level_of(self, baseline: Any) -> float:
-        raise NotImplementedError
+        ...
