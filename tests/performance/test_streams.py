@@ -2,9 +2,10 @@
 
 Concept shift: River's Agrawal generator switches from classification function 0 to 2
 (``ConceptDriftStream``); a real scikit-learn tree trained before the switch serves
-600 decisions an hour, and each label arrives a fixed two hours late. The accuracy
-floor must be crossed, as a ``performance`` finding, within two windows of the first
-post-switch labels and never before; the estimate-versus-realized finding fires too.
+600 decisions an hour, and each label arrives a fixed two hours late. The monitor ticks
+each hour on an injected clock; the accuracy floor must be crossed, as a stored
+``performance`` finding, within two windows of the first post-switch labels and never
+on a window before the switch; the estimate-versus-realized finding fires too.
 
 Covariate shift: the inputs move, the relation to the label does not; with the labels
 withheld, the confidence-based estimate must land within 0.02 of the accuracy realized
@@ -15,11 +16,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import sqlalchemy as sa
 from river.datasets import synth
 from sklearn.linear_model import LogisticRegression
 from sklearn.tree import DecisionTreeClassifier
 
-from telltale.feedback import FeedbackEvent, performance_findings
+from telltale.clock import ManualClock
+from telltale.feedback import FeedbackEvent
+from telltale.monitor.tick import CLOSE_DELAY_S, tick_service
 from telltale.performance.estimate import estimate, estimate_findings
 from telltale.spec import parse_spec
 from telltale.store import Store
@@ -45,8 +49,18 @@ def _records(model, X: np.ndarray, start: float, step: float, prefix: str) -> li
                              output=int(np.argmax(p)), confidence=float(np.max(p))) for i, p in enumerate(proba)]
 
 
+def _judged(store: Store) -> list[tuple[str, str, str, float, float, list[float]]]:
+    """What the monitor stored: (kind, feature, severity, opened, last seen, evidence windows) per finding."""
+    return sorted((f.kind, f.feature or "", f.severity, f.opened, f.last_seen,
+                   [e.window.start.timestamp() for e in store.finding_evidence("default", f.id)])
+                  for f in store.findings("default", "loans", state="all"))
+
+
 @pytest.mark.slow
-def test_concept_switch_is_caught_within_two_windows_of_its_first_labels(sqlite_url: str) -> None:
+def test_concept_switch_is_caught_by_the_monitor_within_two_windows_of_its_first_labels(db_url: str) -> None:
+    """Through the monitor's tick on an injected clock: each hour's window closes before any
+    of its labels exist (they are two hours late), so only re-judging windows when their
+    labels arrive can raise the finding at all."""
     train_X, train_y = _rows(synth.Agrawal(classification_function=0, seed=11, perturbation=0.05), 3000)
     model = DecisionTreeClassifier(max_depth=6, min_samples_leaf=20, random_state=0).fit(train_X, train_y)
     hours, per_hour, switch_h, lag = 10, 600, 5, 2 * HOUR
@@ -55,27 +69,38 @@ def test_concept_switch_is_caught_within_two_windows_of_its_first_labels(sqlite_
                                       position=switch_h * per_hour, width=50, seed=14)
     X, y = _rows(stream, hours * per_hour)
     recs = _records(model, X, T0, HOUR / per_hour, "a")
-    store = Store.open(sqlite_url)
+    clock = ManualClock(T0)
+    store = Store.open(db_url, clock=clock)
     store.put_service("default", SPEC)
     first_finding_at = first_gap_at = None
     for h in range(1, hours + 1):  # at the end of hour h: that hour's decisions, and the labels due by then
-        now = T0 + h * HOUR
+        clock.set(T0 + h * HOUR)
         store.write_predictions("default", recs[(h - 1) * per_hour:h * per_hour])
         store.write_feedback("default", [FeedbackEvent(r.id, "loans", r.ts + lag, label=int(y[i]))
-                                         for i, r in enumerate(recs) if now - HOUR < r.ts + lag <= now])
-        for w in range(max(0, h - 3), h):  # the windows whose labels are landing (the lag is two windows)
-            win = Window.from_epoch(T0 + w * HOUR, T0 + (w + 1) * HOUR)
-            found = [f for f in performance_findings(store, "default", SPEC, win) if f.severity == "critical"]
-            if found and first_finding_at is None:
-                first_finding_at, finding_window = h, w
-            gaps = [f for f in estimate_findings(store, "default", SPEC, win) if f.feature == "estimate_gap"]
-            if gaps and first_gap_at is None:
-                first_gap_at = h
-    store.close()
+                                         for i, r in enumerate(recs) if clock.now() - HOUR < r.ts + lag <= clock.now()])
+        clock.advance(CLOSE_DELAY_S)
+        tick_service(store, "default", SPEC, clock.now(), window_s=HOUR)
+        found = store.findings("default", "loans", state="all")
+        critical = [f for f in found if f.kind == "performance" and f.severity == "critical"]
+        if critical and first_finding_at is None:
+            first_finding_at, opened = h, min(f.opened for f in critical)
+        if any(f.kind == "estimated_performance" and f.feature == "estimate_gap" for f in found) and first_gap_at is None:
+            first_gap_at = h
     first_labels_h = switch_h + 2  # post-switch decisions (hour 5 on) get labels from hour 7
     assert first_finding_at is not None and first_labels_h <= first_finding_at <= first_labels_h + 2
-    assert finding_window >= switch_h  # never a window from before the switch
+    assert opened >= T0 + switch_h * HOUR  # never a window from before the switch
     assert first_gap_at is not None and first_labels_h <= first_gap_at <= first_labels_h + 2
+    assert store.label_marks("default", "loans", T0 + hours * HOUR) == []  # every labelled window judged again
+
+    # same stored data, same verdict: a monitor starting afresh on the final data stores the same findings
+    judged = _judged(store)
+    assert judged and {k for k, *_ in judged} >= {"performance", "estimated_performance"}
+    with store._engine.begin() as conn:
+        for table in ("tt_finding_windows", "tt_findings", "tt_monitor_state"):
+            conn.execute(sa.text(f"DELETE FROM {table}"))
+    tick_service(store, "default", SPEC, clock.now(), window_s=HOUR)
+    assert _judged(store) == judged
+    store.close()
 
 
 def test_covariate_shift_estimate_within_two_points_of_realized(sqlite_url: str) -> None:

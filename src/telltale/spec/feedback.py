@@ -42,6 +42,8 @@ class PerformanceSettings(_Strict):
     baseline_s: float = Field(default=WEEK_S, gt=0, description="the reference period: this long before each window")
     reference_drop: float = Field(default=0.05, ge=0)
     estimate_tolerance: float = Field(default=0.0, ge=0, description="extra gap, beyond sampling error, before estimate and realized disagree")
+    label_horizon_s: float = Field(default=30 * 86400.0, ge=0, description="labels arriving up to this long after a window's start "
+                                   "make the monitor judge the window again; later ones are stored and scored but change no verdict")
 
     @model_validator(mode="after")
     def _known(self) -> PerformanceSettings:

@@ -30,8 +30,8 @@ from telltale.feedback.event import FeedbackEvent
 from telltale.performance.confidence import ConfHist
 from telltale.performance.pairs import kind_of, pair_for, positive_class
 from telltale.performance.summary import Pair, Summary
-from telltale.store import _json
-from telltale.store._bulk import many, select_in
+from telltale.store import _json, _label_updates
+from telltale.store._bulk import id_rows, many
 from telltale.store._sql import insert_ignore
 from telltale.store.schema import conf_minutes, feedback, feedback_events, minute_profiles, perf_minutes, trust_hours
 from telltale.types import PredictionRecord
@@ -81,7 +81,8 @@ def write_feedback(conn: Connection, project: str, events: Sequence[FeedbackEven
         unique.setdefault(e.key, e)
     if not unique:
         return FeedbackResult(0, len(events), 0, 0, 0, 0)
-    new_keys = _insert_new_events(conn, project, unique, now)
+    texts = {k: _json.dumps(e.to_dict()) for k, e in unique.items()}  # encoded once: the history and the current row share it
+    new_keys = _insert_new_events(conn, project, unique, texts, now)
     groups: dict[str, dict[str, list[FeedbackEvent]]] = defaultdict(lambda: defaultdict(list))
     for k, e in unique.items():  # arrival order
         if k in new_keys:
@@ -94,66 +95,71 @@ def write_feedback(conn: Connection, project: str, events: Sequence[FeedbackEven
         spec = spec_for(conn, service)
         kind, positive = kind_of(spec), positive_class(spec)
         pids = sorted(by_pred)
-        current = {row[0]: row for row in select_in(
-            conn, "SELECT prediction_id, ts, event, n_events, pred_ts, pair FROM tt_feedback "
-                  "WHERE project = ? AND service = ? AND prediction_id IN ({in_})", (project, service), pids)}
-        preds = _predictions(conn, project, service, pids)
+        found = {row[0]: row for row in id_rows(conn, _lookup_sql(conn), (), pids, (project, service, project, service))}
         upserts, counts = [], []
         for pid in pids:
             evs = by_pred[pid]
-            winner = max(enumerate(evs), key=lambda ie: (ie[1].ts, ie[0]))[1]
-            cur = current.get(pid)
-            n_events = (cur[3] if cur is not None else 0) + len(evs)
-            if cur is not None and cur[1] > winner.ts:
+            winner = evs[0] if len(evs) == 1 else max(enumerate(evs), key=lambda ie: (ie[1].ts, ie[0]))[1]
+            _, cur_ts, cur_event, cur_n, cur_pred_ts, cur_pair, p_ts, p_source, p_output, p_conf = found[pid]
+            n_events = (cur_n or 0) + len(evs)
+            if cur_ts is not None and cur_ts > winner.ts:
                 stale += len(evs)
                 counts.append((n_events, project, service, pid))
                 continue
             stale += len(evs) - 1
-            if cur is not None:
+            if cur_ts is not None:
                 replaced += 1
-                old = _event(service, cur[2])
+                old = _event(service, cur_event)
                 trust[(service, hour_of(old.ts), old.actor or "")].add(old, -1)
-                if cur[5] is not None:
-                    perf[(service, minute_of(cur[4]))].add_pair(_pair(cur[5]), -1)
+                if cur_pair is not None:
+                    perf[(service, minute_of(cur_pred_ts))].add_pair(_pair(cur_pair), -1)
             trust[(service, hour_of(winner.ts), winner.actor or "")].add(winner)
-            rec = preds.get(pid)
             pair = None
-            if rec is None:
+            if p_ts is None:
                 pending += 1
             else:
                 joined += 1
+                rec = PredictionRecord(id=pid, service=service, ts=p_ts, inputs={}, output=_opt_json(p_output),
+                                       confidence=_opt_json(p_conf), source=p_source)
                 pair = pair_for(rec, winner.target, winner.ts, kind, positive)
                 if pair is not None:
-                    perf[(service, minute_of(rec.ts))].add_pair(pair)
-            upserts.append((project, service, pid, winner.key, float(winner.ts), _json.dumps(winner.to_dict()),
-                            _json.dumps(winner.target), n_events, float(rec.ts) if rec is not None else None, _pair_json(pair)))
+                    perf[(service, minute_of(p_ts))].add_pair(pair)
+            upserts.append((project, service, pid, winner.key, float(winner.ts), texts[winner.key],
+                            _json.dumps(winner.target), n_events, p_ts, _pair_json(pair)))
         many(conn, "INSERT INTO tt_feedback (project, service, prediction_id, key, ts, event, target, n_events, pred_ts, pair) "
                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (project, service, prediction_id) DO UPDATE SET "
                    "key = excluded.key, ts = excluded.ts, event = excluded.event, target = excluded.target, "
                    "n_events = excluded.n_events, pred_ts = excluded.pred_ts, pair = excluded.pair", upserts)
         many(conn, "UPDATE tt_feedback SET n_events = ? WHERE project = ? AND service = ? AND prediction_id = ?", counts)
-    _apply_perf(conn, project, perf)
+    _apply_perf(conn, project, perf, now)
     _apply_trust(conn, project, trust)
     n_new = len(new_keys)
     return FeedbackResult(n_new, len(events) - n_new, replaced, joined, pending, stale)
 
 
-def existing_ids(conn: Connection, project: str, records: Sequence[PredictionRecord]) -> set[str]:
-    """Ids of ``records`` already stored: asked before the insert, so that what is folded
-    per prediction (the confidence minutes) counts a replayed record once."""
-    ids = sorted({r.id for r in records})
-    return {i for (i,) in select_in(conn, "SELECT id FROM tt_predictions WHERE project = ? AND id IN ({in_})", (project,), ids)}
+def _lookup_sql(conn: Connection) -> str:
+    """Per id of a batch: its current feedback and its prediction (what scoring reads of the
+    payload, as JSON text, extracted by the database), both by primary key, in one query."""
+    if conn.dialect.name == "postgresql":
+        output, confidence = ("CAST(CAST(p.payload AS json) -> 'output' AS text)", "CAST(CAST(p.payload AS json) -> 'confidence' AS text)")
+    else:
+        output, confidence = "p.payload -> '$.output'", "p.payload -> '$.confidence'"
+    return ("SELECT i.value, f.ts, f.event, f.n_events, f.pred_ts, f.pair, p.ts, p.source, " + output + ", " + confidence + " "
+            "FROM {ids} LEFT JOIN tt_feedback f ON f.project = ? AND f.service = ? AND f.prediction_id = i.value "
+            "LEFT JOIN tt_predictions p ON p.project = ? AND p.service = ? AND p.id = i.value")
 
 
-def fold_confidence(conn: Connection, project: str, records: Sequence[PredictionRecord], existing: set[str]) -> None:
-    """Fold newly stored records' confidences into their minute's row of ``tt_conf_minutes``."""
+def _opt_json(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+def fold_confidence(conn: Connection, project: str, new: Sequence[PredictionRecord]) -> None:
+    """Fold newly stored records' confidences into their minute's row of ``tt_conf_minutes``
+    (only new ones: a replayed record counts once)."""
     deltas: dict[tuple[str, int], ConfHist] = defaultdict(ConfHist)
-    seen: set[str] = set()
-    for r in records:
-        if r.id in existing or r.id in seen or r.confidence is None:
-            continue
-        seen.add(r.id)
-        deltas[(r.service, minute_of(r.ts))].add(r)
+    for r in new:
+        if r.confidence is not None:
+            deltas[(r.service, minute_of(r.ts))].add(r)
     c = conf_minutes.c
     for service in sorted({k[0] for k in deltas}):
         minutes = sorted(m for s, m in deltas if s == service)
@@ -175,17 +181,19 @@ def read_conf_minutes(conn: Connection, project: str, service: str, since: float
     return [(int(m), ConfHist.from_json(d)) for m, d in conn.execute(q)]
 
 
-def join_arrived(conn: Connection, project: str, records: Sequence[PredictionRecord], spec_for: SpecLookup) -> int:
-    """Fold the pending feedback of ``records`` (predictions just written); return how many joined."""
+def join_arrived(conn: Connection, project: str, new: Sequence[PredictionRecord], spec_for: SpecLookup, now: float) -> int:
+    """Fold the pending feedback of ``new`` (predictions just stored for the first time: only
+    they can have feedback waiting); return how many joined. One query per service finds
+    the pending labels, one ``executemany`` marks them joined."""
     by_service: dict[str, dict[str, PredictionRecord]] = defaultdict(dict)
-    for r in records:
+    for r in new:
         by_service[r.service].setdefault(r.id, r)
     perf: dict[tuple[str, int], Summary] = defaultdict(Summary)
     n = 0
     for service in sorted(by_service):
         recs = by_service[service]
-        rows = list(select_in(conn, "SELECT prediction_id, ts, target FROM tt_feedback WHERE project = ? AND service = ? "
-                                    "AND pred_ts IS NULL AND prediction_id IN ({in_})", (project, service), sorted(recs)))
+        rows = id_rows(conn, "SELECT f.prediction_id, f.ts, f.target FROM {ids} CROSS JOIN tt_feedback f WHERE f.project = ? "
+                             "AND f.service = ? AND f.prediction_id = i.value AND f.pred_ts IS NULL", (), sorted(recs), (project, service))
         if not rows:
             continue
         spec = spec_for(conn, service)
@@ -199,21 +207,22 @@ def join_arrived(conn: Connection, project: str, records: Sequence[PredictionRec
             updates.append((float(rec.ts), _pair_json(pair), project, service, pid))
         many(conn, "UPDATE tt_feedback SET pred_ts = ?, pair = ? WHERE project = ? AND service = ? AND prediction_id = ?", updates)
         n += len(updates)
-    _apply_perf(conn, project, perf)
+    _apply_perf(conn, project, perf, now)
     return n
 
 
-def _insert_new_events(conn: Connection, project: str, unique: dict[str, FeedbackEvent], now: float) -> set[str]:
+def _insert_new_events(conn: Connection, project: str, unique: dict[str, FeedbackEvent], texts: dict[str, str], now: float) -> set[str]:
     """Store events not seen before; return their keys. On SQLite the write lock is held from
-    BEGIN IMMEDIATE, so looking first and inserting the rest is race-free; PostgreSQL lets the
-    insert itself say which rows are new (ON CONFLICT DO NOTHING RETURNING)."""
+    BEGIN IMMEDIATE, so looking first (one query) and inserting the rest is race-free;
+    PostgreSQL lets the insert itself say which rows are new (ON CONFLICT DO NOTHING RETURNING)."""
     keys = sorted(unique)
-    rows = [(project, k, unique[k].service, unique[k].prediction_id, float(unique[k].ts), now, _json.dumps(unique[k].to_dict())) for k in keys]
+    rows = [(project, k, unique[k].service, unique[k].prediction_id, float(unique[k].ts), now, texts[k]) for k in keys]
     if conn.dialect.name == "postgresql":
         cols = ("project", "key", "service", "prediction_id", "ts", "received_at", "event")
         stmt = insert_ignore(conn, feedback_events, ("project", "key")).returning(feedback_events.c.key)
         return set(conn.execute(stmt, [dict(zip(cols, r)) for r in rows]).scalars())
-    seen = {k for (k,) in select_in(conn, "SELECT key FROM tt_feedback_events WHERE project = ? AND key IN ({in_})", (project,), keys)}
+    seen = {k for (k,) in id_rows(conn, "SELECT e.key FROM {ids} CROSS JOIN tt_feedback_events e WHERE e.project = ? AND e.key = i.value",
+                                  (), keys, (project,))}
     fresh = [r for r in rows if r[1] not in seen]
     many(conn, "INSERT INTO tt_feedback_events (project, key, service, prediction_id, ts, received_at, event) "
                "VALUES (?, ?, ?, ?, ?, ?, ?)", fresh)
@@ -268,32 +277,23 @@ def _select_in(conn: Connection, q: Any, col: Any, values: Sequence[str]) -> Ite
         yield from conn.execute(q.where(col.in_(values[i:i + _CHUNK])))
 
 
-def _predictions(conn: Connection, project: str, service: str, ids: Sequence[str]) -> dict[str, PredictionRecord]:
-    out = {}
-    for pid, ts, source, text in select_in(conn, "SELECT id, ts, source, payload FROM tt_predictions WHERE project = ? AND service = ? "
-                                                 "AND id IN ({in_})", (project, service), ids):
-        d = _json.loads(text)  # only what scoring reads: the payload's other fields stay unparsed
-        out[pid] = PredictionRecord(id=pid, service=service, ts=ts, inputs={}, output=d.get("output"),
-                                    confidence=d.get("confidence"), source=source)
-    return out
-
-
-def _apply_perf(conn: Connection, project: str, deltas: dict[tuple[str, int], Summary]) -> None:
+def _apply_perf(conn: Connection, project: str, deltas: dict[tuple[str, int], Summary], now: float) -> None:
+    """Add ``deltas`` to their minute rows and mark the minutes changed (``tt_label_updates``):
+    the monitor re-judges the windows whose labels changed (``monitor.tick``)."""
     m = perf_minutes.c
     for service in sorted({k[0] for k in deltas}):
         minutes = sorted(minute for s, minute in deltas if s == service)
         empty = Summary().to_bytes()
-        conn.execute(insert_ignore(conn, perf_minutes, ("project", "service", "minute")),
-                     [{"project": project, "service": service, "minute": minute, "n": 0, "data": empty} for minute in minutes])
+        many(conn, "INSERT INTO tt_perf_minutes (project, service, minute, n, data) VALUES (?, ?, ?, 0, ?) ON CONFLICT DO NOTHING",
+             [(project, service, minute, empty) for minute in minutes])
         q = sa.select(m.minute, m.data).where(m.project == project, m.service == service).order_by(m.minute).with_for_update()
         updates = []
         for minute, data in _select_in(conn, q, m.minute, minutes):
             merged = Summary.from_bytes(bytes(data))
             merged.absorb(deltas[(service, int(minute))])
-            updates.append({"b_service": service, "b_minute": int(minute), "b_n": merged.n, "b_data": merged.to_bytes()})
-        stmt = (perf_minutes.update().where(m.project == project, m.service == sa.bindparam("b_service"), m.minute == sa.bindparam("b_minute"))
-                .values(n=sa.bindparam("b_n"), data=sa.bindparam("b_data")))
-        conn.execute(stmt, updates)
+            updates.append((merged.n, merged.to_bytes(), project, service, int(minute)))
+        many(conn, "UPDATE tt_perf_minutes SET n = ?, data = ? WHERE project = ? AND service = ? AND minute = ?", updates)
+        _label_updates.mark(conn, project, service, minutes, now)
 
 
 def _apply_trust(conn: Connection, project: str, deltas: dict[tuple[str, int, str], TrustCounts]) -> None:
@@ -301,8 +301,8 @@ def _apply_trust(conn: Connection, project: str, deltas: dict[tuple[str, int, st
     for service in sorted({k[0] for k in deltas}):
         keys = sorted((hour, actor) for s, hour, actor in deltas if s == service)
         empty = TrustCounts().to_json()
-        conn.execute(insert_ignore(conn, trust_hours, ("project", "service", "hour", "actor")),
-                     [{"project": project, "service": service, "hour": h, "actor": a, "data": empty} for h, a in keys])
+        many(conn, "INSERT INTO tt_trust_hours (project, service, hour, actor, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+             [(project, service, h, a, empty) for h, a in keys])
         wanted = set(keys)
         q = sa.select(t.hour, t.actor, t.data).where(t.project == project, t.service == service).order_by(t.hour, t.actor).with_for_update()
         updates = []
@@ -310,11 +310,8 @@ def _apply_trust(conn: Connection, project: str, deltas: dict[tuple[str, int, st
             if (int(hour), actor) not in wanted:
                 continue
             merged = TrustCounts.from_json(data).merge(deltas[(service, int(hour), actor)])
-            updates.append({"b_service": service, "b_hour": int(hour), "b_actor": actor, "b_data": merged.to_json()})
-        stmt = (trust_hours.update()
-                .where(t.project == project, t.service == sa.bindparam("b_service"), t.hour == sa.bindparam("b_hour"), t.actor == sa.bindparam("b_actor"))
-                .values(data=sa.bindparam("b_data")))
-        conn.execute(stmt, updates)
+            updates.append((merged.to_json(), project, service, int(hour), actor))
+        many(conn, "UPDATE tt_trust_hours SET data = ? WHERE project = ? AND service = ? AND hour = ? AND actor = ?", updates)
 
 
 def _event(service: str, text: str) -> FeedbackEvent:
@@ -326,7 +323,7 @@ def _event(service: str, text: str) -> FeedbackEvent:
 def _pair_json(p: Pair | None) -> str | None:
     if p is None:
         return None
-    return json.dumps([p.kind, p.actual, p.predicted, p.confidence, p.p_pos, p.y_pos, p.delay_s], separators=(",", ":"))
+    return _json.dumps([p.kind, p.actual, p.predicted, p.confidence, p.p_pos, p.y_pos, p.delay_s])
 
 
 def _pair(text: str) -> Pair:

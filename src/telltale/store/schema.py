@@ -134,6 +134,17 @@ perf_minutes = sa.Table(
     sa.Column("data", sa.LargeBinary, nullable=False, comment="performance.Summary.to_bytes()"),
 )
 
+label_updates = sa.Table(
+    "tt_label_updates",
+    metadata,
+    sa.Column("project", sa.String(64), primary_key=True),
+    sa.Column("service", sa.String(64), primary_key=True),
+    sa.Column("minute", sa.BigInteger, primary_key=True, comment="a minute of prediction time whose tt_perf_minutes row changed"),
+    sa.Column("version", sa.BigInteger, nullable=False,
+              comment="bumped by every label fold (migration 0009): the monitor clears the row only at the version it judged"),
+    sa.Column("updated_at", sa.Double, nullable=False, comment="store clock at the last label fold"),
+)
+
 trust_hours = sa.Table(
     "tt_trust_hours",
     metadata,

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from telltale.clock import SYSTEM_CLOCK, Clock
 from telltale.errors import StoreError
-from telltale.store import _alerts, _audit, _changes, _feedback, _findings, _pages, _records, _reviews, _tokens, _windows
+from telltale.store import _alerts, _audit, _changes, _feedback, _findings, _label_updates, _pages, _records, _reviews, _tokens, _windows
 from telltale.store._tokens import TokenInfo
 from telltale.store._sql import insert_ignore, upsert
 from telltale.store.engine import first_line, make_engine, migrate, read_tx, safe_url, write_tx
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from telltale.spec import ServiceSpec
     from telltale.store._changes import Change
     from telltale.store._findings import Cursor, Evaluated
+    from telltale.store._label_updates import LabelMark
 
 @dataclass(frozen=True, slots=True)
 class WriteResult:
@@ -155,14 +156,16 @@ class Store:
         """
         if not records:
             return WriteResult(0, 0)
+        def spec_for(conn: Connection, service: str) -> ServiceSpec | None:
+            return _spec_in(conn, project, service)
+
         with write_tx(self._engine) as conn:
-            existing = _feedback.existing_ids(conn, project, records)  # feedback's folds count a replay once
-            inserted, dup = _records.insert_records(conn, project, records, lambda c, s: _spec_in(c, project, s),
-                                                  now=self._clock.now())
-            _feedback.fold_confidence(conn, project, records, existing)  # what the performance estimate reads
-            _feedback.join_arrived(conn, project, records, lambda c, s: _spec_in(c, project, s))  # labels that came first
-            _reviews.enqueue(conn, project, records, lambda c, s: _spec_in(c, project, s))  # the human-review queue
-        return WriteResult(inserted, dup)
+            new, dup = _records.insert_records(conn, project, records, spec_for, now=self._clock.now())
+            # what is folded per prediction is folded for the new ones only: a replay counts once
+            _feedback.fold_confidence(conn, project, new)  # what the performance estimate reads
+            _feedback.join_arrived(conn, project, new, spec_for, self._clock.now())  # labels that came first
+            _reviews.enqueue(conn, project, new, spec_for)  # the human-review queue
+        return WriteResult(len(new), dup)
 
     def read_predictions(self, project: str, service: str, since: float, until: float, limit: int = 1000,
                          *, source: str | None = None) -> list[PredictionRecord]:
@@ -255,12 +258,22 @@ class Store:
             return _windows.minute_rows(conn, project, service, since, until)
 
     def record_windows(self, project: str, service: str, windows: Sequence[Evaluated], *, window_s: float,
-                       expect: Cursor | None, advance: Cursor) -> bool:
-        """Fold the monitor's window verdicts into stored findings and move its cursor, in
-        one transaction; False when another monitor moved the cursor first."""
+                       expect: Cursor | None, advance: Cursor, labels_judged: Sequence[LabelMark] = ()) -> bool:
+        """Fold the monitor's window verdicts into stored findings, move its cursor and clear
+        the label marks it judged, in one transaction; False when another monitor moved the
+        cursor first (then nothing changes)."""
         with write_tx(self._engine) as conn:
-            return _findings.record(conn, project, service, windows, window_s=window_s, expect=expect,
-                                    advance=advance, now=self._clock.now())
+            ok = _findings.record(conn, project, service, windows, window_s=window_s, expect=expect,
+                                  advance=advance, now=self._clock.now())
+            if ok:
+                _label_updates.clear(conn, project, service, labels_judged)
+            return ok
+
+    def label_marks(self, project: str, service: str, before: float) -> list[LabelMark]:
+        """Minutes of prediction time before ``before`` whose labels changed since the monitor
+        last judged them (store/_label_updates.py)."""
+        with read_tx(self._engine) as conn:
+            return _label_updates.marks(conn, project, service, before)
 
     # feedback, realized performance, trust (store/_feedback.py) ---------------------
 
