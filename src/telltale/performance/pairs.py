@@ -51,16 +51,23 @@ def class_key(v: Any) -> str:
 def pair_for(record: PredictionRecord, label: Any, label_ts: float, kind: Kind, positive: str | None) -> Pair | None:
     """The pair of ``record`` and ``label``; None when the two cannot be compared (no
     output, a label or output that is not a number for a regressor, a shadow record)."""
-    if record.output is None or label is None or isinstance(label, dict) or record.source == "shadow":
+    return pair_of(record.output, record.confidence, record.source, record.ts, label, label_ts, kind, positive)
+
+
+def pair_of(output: Any, confidence: Any, source: str | None, ts: float, label: Any, label_ts: float, kind: Kind,
+            positive: str | None) -> Pair | None:
+    """:func:`pair_for` on the fields of a stored prediction that scoring reads (the feedback
+    join reads only these from the database, not the whole record)."""
+    if output is None or label is None or isinstance(label, dict) or source == "shadow":
         return None
-    delay = max(0.0, float(label_ts) - float(record.ts))
+    delay = max(0.0, float(label_ts) - float(ts))
     if kind == "regression":
-        y, yhat = _number(label), _number(record.output)
+        y, yhat = _number(label), _number(output)
         if y is None or yhat is None:
             return None
         return Pair(kind="regression", actual=y, predicted=yhat, delay_s=delay)
-    actual, predicted = class_key(label), class_key(record.output)
-    conf = record.confidence
+    actual, predicted = class_key(label), class_key(output)
+    conf = confidence
     conf = float(conf) if isinstance(conf, (int, float)) and math.isfinite(conf) and 0.0 <= conf <= 1.0 else None
     p_pos = y_pos = None
     if positive is not None and conf is not None:

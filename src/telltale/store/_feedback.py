@@ -28,7 +28,7 @@ from sqlalchemy.engine import Connection
 from telltale.feedback.counts import TrustCounts
 from telltale.feedback.event import FeedbackEvent
 from telltale.performance.confidence import ConfHist
-from telltale.performance.pairs import kind_of, pair_for, positive_class
+from telltale.performance.pairs import kind_of, pair_for, pair_of, positive_class
 from telltale.performance.summary import Pair, Summary
 from telltale.store import _json, _label_updates
 from telltale.store._bulk import id_rows, many
@@ -119,9 +119,7 @@ def write_feedback(conn: Connection, project: str, events: Sequence[FeedbackEven
                 pending += 1
             else:
                 joined += 1
-                rec = PredictionRecord(id=pid, service=service, ts=p_ts, inputs={}, output=_opt_json(p_output),
-                                       confidence=_opt_json(p_conf), source=p_source)
-                pair = pair_for(rec, winner.target, winner.ts, kind, positive)
+                pair = pair_of(_opt_json(p_output), _opt_json(p_conf), p_source, p_ts, winner.target, winner.ts, kind, positive)
                 if pair is not None:
                     perf[(service, minute_of(p_ts))].add_pair(pair)
             upserts.append((project, service, pid, winner.key, float(winner.ts), texts[winner.key],
