@@ -51,6 +51,7 @@ def id_rows(conn: Connection, sql: str, params_before: tuple[Any, ...], ids: Seq
     ``t`` by its index (with ``JOIN ... ON`` it may scan ``t`` instead)."""
     if not ids:
         return []
+    arg: list[str] | str
     if conn.dialect.name == "postgresql":
         table, arg = "unnest(CAST(? AS text[])) AS i(value)", list(ids)
     else:
