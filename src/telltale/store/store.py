@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -49,7 +49,7 @@ class WriteResult:
 
     inserted: int
     duplicates: int
-    new: tuple[PredictionRecord, ...] = ()
+    new: tuple[PredictionRecord, ...] = field(default=(), compare=False, repr=False)
 
 
 class Store:
