@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from river.datasets import synth
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score, precision_score, recall_score, roc_auc_score
 from sklearn.tree import DecisionTreeClassifier
 
 from telltale.feedback import FeedbackEvent, performance_findings
@@ -100,10 +101,18 @@ def test_covariate_shift_estimate_within_two_points_of_realized(sqlite_url: str)
     assert before.labels == 0 and before.predictions == 5000
     store.write_feedback("default", [FeedbackEvent(r.id, "loans", r.ts + 60, label=int(cur_y[i])) for i, r in enumerate(cur)])
     after, _, _ = estimate(store, "default", SPEC, win)
-    realized = float((model.predict(cur_X) == cur_y).mean())
+    pred = model.predict(cur_X)
+    realized = float((pred == cur_y).mean())
     reference = float((model.predict(ref_X) == ref_y).mean())
+    realized_auc = roc_auc_score(cur_y, model.predict_proba(cur_X)[:, 1])
     store.close()
     assert after.realized == pytest.approx(realized, abs=1e-12)
+    assert after.realized_roc_auc == pytest.approx(realized_auc, abs=0.001)  # the summaries' binned AUC
     assert realized - reference > 0.03  # the shift did change accuracy
     assert abs(before.accuracy - realized) < 0.02
+    assert abs(before.metrics["roc_auc"] - realized_auc) < 0.02
+    assert abs(before.metrics["precision"] - precision_score(cur_y, pred)) < 0.02
+    assert abs(before.metrics["recall"] - recall_score(cur_y, pred)) < 0.02
+    assert abs(before.metrics["f1"] - f1_score(cur_y, pred)) < 0.02
+    assert before.metrics == after.metrics  # labels arriving do not move the estimate over all served predictions
     assert [f.feature for f in estimate_findings(Store.open(sqlite_url), "default", SPEC, win)] == []  # no concept shift to flag
