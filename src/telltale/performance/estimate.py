@@ -118,11 +118,15 @@ def reference_calibration(store: Store, project: str, spec: ServiceSpec, window:
     return Calibration.from_reference(ref, positive_class(spec) is not None)
 
 
-def estimate_window(cal: Calibration, conf: ConfHist, labelled: Summary, window: Window, positive: str | None) -> Estimate:
-    """The estimate for a window whose served confidences are ``conf`` and whose joined pairs are ``labelled``."""
+def estimate_window(cal: Calibration, conf: ConfHist, labelled: Summary, window: Window, positive: str | None,
+                    served: ScoreCounts | None = None) -> Estimate:
+    """The estimate for a window whose served confidences are ``conf`` (or, for a binary classifier, whose served
+    positive-class scores are ``served``, as from arrays) and whose joined pairs are ``labelled``."""
     acc = se = on_labels = realized = auc_on_labels = auc = auc_se = None
     metrics: dict[str, float] = {}
-    counts = served_counts(conf, positive) if positive is not None and cal.score is not None else None
+    counts = served
+    if counts is None and positive is not None and cal.score is not None:
+        counts = served_counts(conf, positive)
     if counts is not None and cal.score is not None and counts.n:
         e: Expected | None = expected(counts, cal.score)
         if e is not None:
@@ -141,7 +145,7 @@ def estimate_window(cal: Calibration, conf: ConfHist, labelled: Summary, window:
                 auc, auc_se = real_auc.value, (real_auc.high - real_auc.low) / (2 * 1.959963984540054)
         else:
             on_labels = cal.conf.expected_hits(labelled.conf_n, labelled.conf_sum)[0] / n_lab
-    return Estimate(window, conf.count, acc, se, n_lab, on_labels, realized, cal.pairs, metrics, auc_on_labels, auc, auc_se)
+    return Estimate(window, served.n if served is not None else conf.count, acc, se, n_lab, on_labels, realized, cal.pairs, metrics, auc_on_labels, auc, auc_se)
 
 
 def estimate(store: Store, project: str, spec: ServiceSpec, window: Window, calibration: Calibration | None = None) -> tuple[Estimate, Summary, Calibration]:
