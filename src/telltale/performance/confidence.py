@@ -66,7 +66,8 @@ class ConfHist:
         return sum(self.n)
 
     def to_json(self) -> str:
-        fine = None if self.fine is None else {cls: {str(b): k for b, k in sorted(bins.items())} for cls, bins in self.fine.items()}
+        """``fine`` as, per class, its bins and their counts in two lists (parsed back by ``dict(zip(...))``, at C speed)."""
+        fine = None if self.fine is None else {cls: [sorted(bins), [bins[b] for b in sorted(bins)]] for cls, bins in self.fine.items()}
         return json.dumps({"n": self.n, "total": self.total, "fine": fine}, separators=(",", ":"))
 
     @classmethod
@@ -75,4 +76,4 @@ class ConfHist:
         if "fine" not in d:  # a row written before the fine bins existed: it does not cover its predictions
             return cls(d["n"], d["total"], None if sum(d["n"]) else {})
         fine = d["fine"]
-        return cls(d["n"], d["total"], None if fine is None else {c: {int(b): k for b, k in bins.items()} for c, bins in fine.items()})
+        return cls(d["n"], d["total"], None if fine is None else {c: dict(zip(b, k)) for c, (b, k) in fine.items()})
