@@ -125,6 +125,9 @@ def test_fine_bins_are_dropped_past_two_classes_and_absent_from_old_rows() -> No
     merged = ConfHist()
     merged.absorb(old)
     assert merged.fine is None  # a merge with a row that does not cover its predictions does not either
+    huge = ConfHist()
+    huge.add(_rec(4, 10 ** 5000, 0.9))  # an output too long to spell as a class: counted, not placed
+    assert huge.fine is None and huge.count == 1
 
 
 def test_bad_scores_are_refused_naming_the_limit() -> None:

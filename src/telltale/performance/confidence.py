@@ -38,10 +38,14 @@ class ConfHist:
             self.n[b] += 1
             self.total[b] += float(c)
             if self.fine is not None:
-                if r.output is None or isinstance(r.output, (dict, list)):
+                try:
+                    key = None if r.output is None or isinstance(r.output, (dict, list)) else class_key(r.output)
+                except ValueError:  # an integer too long to spell (over Python's 4,300 digits)
+                    key = None
+                if key is None:
                     self.fine = None  # a served prediction the fine bins cannot place: they no longer cover every one
                     return
-                bins = self.fine.setdefault(class_key(r.output), {})
+                bins = self.fine.setdefault(key, {})
                 fb = min(int(c * SCORE_BINS), SCORE_BINS - 1)
                 bins[fb] = bins.get(fb, 0) + 1
                 if len(self.fine) > MAX_FINE_CLASSES:
