@@ -19,6 +19,7 @@ import pytest
 import sqlalchemy as sa
 from river.datasets import synth
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score, precision_score, recall_score, roc_auc_score
 from sklearn.tree import DecisionTreeClassifier
 
 from telltale.clock import ManualClock
@@ -125,10 +126,48 @@ def test_covariate_shift_estimate_within_two_points_of_realized(sqlite_url: str)
     assert before.labels == 0 and before.predictions == 5000
     store.write_feedback("default", [FeedbackEvent(r.id, "loans", r.ts + 60, label=int(cur_y[i])) for i, r in enumerate(cur)])
     after, _, _ = estimate(store, "default", SPEC, win)
-    realized = float((model.predict(cur_X) == cur_y).mean())
+    pred = model.predict(cur_X)
+    realized = float((pred == cur_y).mean())
     reference = float((model.predict(ref_X) == ref_y).mean())
+    realized_auc = roc_auc_score(cur_y, model.predict_proba(cur_X)[:, 1])
     store.close()
     assert after.realized == pytest.approx(realized, abs=1e-12)
+    assert after.realized_roc_auc == pytest.approx(realized_auc, abs=0.001)  # the summaries' binned AUC
     assert realized - reference > 0.03  # the shift did change accuracy
     assert abs(before.accuracy - realized) < 0.02
+    assert abs(before.metrics["roc_auc"] - realized_auc) < 0.02
+    assert abs(before.metrics["precision"] - precision_score(cur_y, pred)) < 0.02
+    assert abs(before.metrics["recall"] - recall_score(cur_y, pred)) < 0.02
+    assert abs(before.metrics["f1"] - f1_score(cur_y, pred)) < 0.02
+    assert before.metrics == after.metrics  # labels arriving do not move the estimate over all served predictions
     assert [f.feature for f in estimate_findings(Store.open(sqlite_url), "default", SPEC, win)] == []  # no concept shift to flag
+
+
+def test_the_stored_estimate_is_the_estimate_from_arrays(sqlite_url: str) -> None:
+    """What the monitor reads from minute rows is what bench/estimation_vs_nannyml.py computes from arrays."""
+    from telltale.performance.confidence import ConfHist
+    from telltale.performance.estimate import Calibration, estimate_window
+    from telltale.performance.estimate_metrics import ScoreCounts
+    from telltale.performance.summary import Pair, Summary
+
+    rng = np.random.default_rng(9)
+    x = rng.normal(0, 1, (3000, 1))
+    y = (rng.random(3000) < 1 / (1 + np.exp(-1.5 * x[:, 0]))).astype(int)
+    model = LogisticRegression().fit(x, y)
+    ref, cur = _records(model, x[:2000], T0, 1.0, "r"), _records(model, x[2000:], T0 + 86400, 1.0, "c")
+    store = Store.open(sqlite_url)
+    store.put_service("default", SPEC)
+    store.write_predictions("default", ref + cur)
+    store.write_feedback("default", [FeedbackEvent(r.id, "loans", r.ts + 60, label=int(y[i])) for i, r in enumerate(ref)])
+    stored, _, _ = estimate(store, "default", SPEC, Window.from_epoch(T0 + 86400, T0 + 86400 + 1000))
+    store.close()
+    p = model.predict_proba(x)[:, 1]
+    s = Summary()
+    for pi, yi in zip(p[:2000], y[:2000]):
+        s.add_pair(Pair(kind="classification", actual=str(yi), predicted=str(int(pi >= 0.5)), confidence=max(pi, 1 - pi), p_pos=pi, y_pos=bool(yi)))
+    arrays = estimate_window(Calibration.from_reference(s), ConfHist(), Summary(), stored.window, "1",
+                             ScoreCounts.from_scores(p[2000:], p[2000:] >= 0.5))
+    assert stored.predictions == arrays.predictions == 1000
+    assert stored.metrics.keys() == arrays.metrics.keys() == {"accuracy", "precision", "recall", "f1", "roc_auc"}
+    for name, value in arrays.metrics.items():
+        assert stored.metrics[name] == pytest.approx(value, abs=1e-3), name  # 1 - c may fall a bin apart from p
