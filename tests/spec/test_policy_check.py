@@ -62,7 +62,9 @@ rules:
   - {name: burn, when: {slo: nope}, then: fallback}
   - {name: slow, when: {indicator: latency_p95, above: 3}, then: alert}
 """)
-    accepted = "error_rate, fallback_rate, abstain_rate, review_rate, latency_p99_ms (any percentile), cost_per_1k"
+    accepted = ("error_rate, timeout_rate, fallback_rate, abstain_rate, review_rate, latency_p99_ms (any percentile)[:<stage>], "
+                "cost_per_1k, accuracy, estimated_accuracy, override_rate, ignore_rate, correction_rate, label:<flag>, "
+                "review_queue_age_s, review_queue_size, finding:<kind>[:<feature>]")
     assert got == [
         f"spec:8 slos[0].metric: 'p99_latency' is not one telltale computes; one of {accepted}",
         "spec:9 slos[1].period: '1h': period 1h is shorter than the longest alerting window (3d); use 3d or more (30d is the SRE workbook's)",
