@@ -130,8 +130,6 @@ def test_values_over_a_span_as_rules_read_them(world):
     for name, value in expect.items():
         r = resolve(name)
         rows = read(store, "p", spec, r.indicator.source, t0, t0 + 60)
-        from telltale.policy.sources import merged
-
         assert r.value(merged(r.indicator.source, rows, t0, t0 + 60)) == pytest.approx(value), name
 
 

@@ -120,7 +120,7 @@ def _indicator(rule: Rule, c: RuleCondition, inputs: RuleInputs) -> RuleVerdict:
         if v is not None and (v > c.above if c.above is not None else v < c.below):  # type: ignore[operator]
             failed += 1
     bound = f"above {c.above:g}" if c.above is not None else f"below {c.below:g}"
-    what = c.indicator + (f" of stage {c.stage}" if c.stage else "")
+    what = str(c.indicator) + (f" of stage {c.stage}" if c.stage else "")
     shown = ", ".join("no data" if v is None else f"{v:.4g}" for v in reversed(values))
     reason = f"{what} {bound} in {failed} of the last {of} checks of {format_duration(every)} (needs {need}): {shown}"
     return RuleVerdict(rule, failed >= need, reason, r.family, "critical")

@@ -92,7 +92,7 @@ def tick_service(store: Any, project: str, spec: ServiceSpec, now: float, *, not
                 back[src.indicator.source] = max(back.get(src.indicator.source, 0.0), lookback_s(r))
     end = int(now // MINUTE) * MINUTE
     minutes = store.read_minutes(project, service, end - back["profile"], end) if "profile" in back else []
-    series = {src: sources.read(store, project, spec, src, end - span, end) for src, span in back.items() if src != "profile"}
+    series: dict[Source, sources.Rows] = {src: sources.read(store, project, spec, src, end - span, end) for src, span in back.items() if src != "profile"}
     inputs = RuleInputs(now, findings, minutes,
                         {s.compiled.name: {a for a, on in (("page", s.verdict.page), ("ticket", s.verdict.ticket)) if on} for s in slos},
                         {s.compiled.name: s.compiled.family for s in slos}, series)
