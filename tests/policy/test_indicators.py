@@ -183,3 +183,14 @@ def test_rules_act_on_feedback_queue_and_finding_indicators(world):
     drifted = next(r for r in store.get_service("p", "churn").rules if r.name == "drifted")
     findings = {"findings": read(store, "p", spec, "findings", t0, t0 + 60)}
     assert evaluate(drifted, RuleInputs(t0 + 60, [], [], series=findings)).holds  # minute 0: 0.3 > 0.25
+
+
+def test_a_late_label_counts_on_the_next_top_of_the_hour(world, clock):
+    store, t0 = world
+    assert _minute0(store, t0, t0 + 120)["accuracy"] == (3, 9, 20)
+    clock.advance(3 * 3600)
+    store.write_predictions("p", [_rec("later", t0 + 3 * 3600 + 30)])  # traffic goes on, and the SLO is counted up to it
+    assert _minute0(store, t0, t0 + 3 * 3600 + 60)["accuracy"] == (3, 9, 20)
+    store.write_feedback("p", [FeedbackEvent("r14", "churn", t0 + 3 * 3600, label="stay")])  # r14 said leave: a miss
+    assert _minute0(store, t0, t0 + 3 * 3600 + 120)["accuracy"] == (3, 9, 20)  # three hours late: beyond the hourly recount
+    assert _minute0(store, t0, t0 + 4 * 3600)["accuracy"] == (4, 10, 20)  # the top of the hour recounts the day

@@ -4,7 +4,7 @@ Each minute of an indicator's source (the minute profile, the joined labels, the
 the review queue, the stored findings: :mod:`telltale.policy.sources`) is turned into each
 SLO's good and bad events once and kept in the store (``tt_slo_minutes``), so a verdict
 over a 30-day period reads 43,200 small rows; the tick recomputes the last
-``sources.LATE_S`` of minutes of each source every time, so data that arrives late still
+``sources.late_s`` of minutes of each source every time, so data that arrives late still
 counts.
 """
 
@@ -93,13 +93,16 @@ def refresh(store: Any, project: str, spec: ServiceSpec, slos: list[CompiledSLO]
     rows = []
     for source in dict.fromkeys(s.source for s in slos):
         group = [s for s in slos if s.source == source]
-        late = sources.LATE_S[source]
+        late = sources.late_s(source, end)
         start = min(max(marks.get(s.name, -math.inf) - late, end - s.slo.period) for s in group)
         start = int(start // MINUTE) * MINUTE
+        stored = {s.name: {r.minute: r for r in store.read_slo_minutes(project, spec.service, s.name, start, end)} for s in group}
         for minute, data, records in sources.read(store, project, spec, source, start, end):
             for s in group:
                 bad, total = s.events(data)
-                rows.append(SLOMinute(s.name, minute, bad, total, records))
+                row = SLOMinute(s.name, minute, bad, total, records)
+                if stored[s.name].get(minute) != row:  # a day of labels is recounted each tick: write what changed
+                    rows.append(row)
     store.write_slo_minutes(project, spec.service, rows, prune_before=end - keep)
 
 

@@ -10,9 +10,11 @@ service recorded decisions in it, or (for the queue) when an item was open: a qu
 service has no events, and its SLO then says "not enough events" or "no data" as a
 traffic SLO does.
 
-``LATE_S`` is how far back each tick recomputes a source's minutes: labels join their
-prediction's minute when they arrive (a day is recounted), findings land when their
-window closes (an hour), the rest within seconds (two minutes).
+``late_s(source, end)`` is how far back a tick recomputes a source's minutes: labels join
+their prediction's minute when they arrive (the last hour is recounted every tick, the
+last day on the tick at the top of each hour: decoding a day of label summaries every
+minute would cost more than the rest of the tick), findings land when their window
+closes (an hour), the rest within seconds (two minutes).
 """
 
 from __future__ import annotations
@@ -28,8 +30,17 @@ from telltale.spec.model import ServiceSpec
 MINUTE = 60
 DAY = 86400
 
-#: Seconds of minutes each tick recomputes, per source.
-LATE_S: dict[Source, int] = {"profile": 120, "labels": DAY, "estimate": 120, "feedback": 120, "reviews": 120, "findings": 3600}
+#: Seconds of minutes each tick recomputes, per source (labels: see :func:`late_s`).
+LATE_S: dict[Source, int] = {"profile": 120, "labels": 3600, "estimate": 120, "feedback": 120, "reviews": 120, "findings": 3600}
+#: How far back labels are recounted on the tick at the top of each hour.
+LABELS_LATE_S = DAY
+
+
+def late_s(source: Source, end: int) -> int:
+    """How far before ``end`` (a minute) a tick recounts ``source``."""
+    if source == "labels" and end % 3600 == 0:
+        return LABELS_LATE_S
+    return LATE_S[source]
 
 Rows = list[tuple[int, Any, int]]
 Data = list[tuple[int, Any]]
