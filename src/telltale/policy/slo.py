@@ -101,7 +101,7 @@ def refresh(store: Any, project: str, spec: ServiceSpec, slos: list[CompiledSLO]
             for s in group:
                 bad, total = s.events(data)
                 row = SLOMinute(s.name, minute, bad, total, records)
-                if stored[s.name].get(minute) != row:  # a day of labels is recounted each tick: write what changed
+                if stored[s.name].get(minute) != row:  # labels and findings are recounted over hours: write what changed
                     rows.append(row)
     store.write_slo_minutes(project, spec.service, rows, prune_before=end - keep)
 
