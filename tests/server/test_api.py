@@ -78,7 +78,8 @@ def test_bad_specs_are_422_with_located_problems(module_server: ServerHandle) ->
 
 def test_control_get_put(module_server: ServerHandle) -> None:
     with module_server.client() as c:
-        assert c.get("/v1/services/eta/control").json() == {"mode": "normal", "reason": "", "updated_at": 0.0, "by": None}
+        assert c.get("/v1/services/eta/control").json() == {"mode": "normal", "reason": "", "updated_at": 0.0, "by": None,
+                                                             "modes": ["normal", "canary_stopped", "rollback", "review", "fallback"]}
         put = c.put("/v1/services/eta/control", json={"mode": "fallback", "reason": "unit change upstream"})
         assert put.status_code == 200
         got = c.get("/v1/services/eta/control").json()

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from telltale.errors import SpecError
+from telltale.indicators import accepted
 from telltale.spec import check_spec, parse_spec
 
 HEAD = """\
@@ -62,7 +63,9 @@ rules:
   - {name: burn, when: {slo: nope}, then: fallback}
   - {name: slow, when: {indicator: latency_p95, above: 3}, then: alert}
 """)
-    accepted = "error_rate, fallback_rate, abstain_rate, review_rate, latency_p99_ms (any percentile), cost_per_1k"
+    accepted = ("error_rate, timeout_rate, fallback_rate, abstain_rate, review_rate, latency_p99_ms (any percentile)[:<stage>], "
+                "cost_per_1k, accuracy, estimated_accuracy, override_rate, ignore_rate, correction_rate, label:<flag>, "
+                "review_queue_age_s, review_queue_size, finding:<kind>[:<feature>]")
     assert got == [
         f"spec:8 slos[0].metric: 'p99_latency' is not one telltale computes; one of {accepted}",
         "spec:9 slos[1].period: '1h': period 1h is shorter than the longest alerting window (3d); use 3d or more (30d is the SRE workbook's)",
@@ -111,3 +114,33 @@ def test_older_spellings_still_parse():
                       "rules:\n  - {name: u, when: {kind: unit}, action: fallback}\n")
     assert (spec.slos[0].indicator, spec.slos[0].metric, spec.slos[0].period) == ("fallback_rate", "fallback_rate", 2592000.0)
     assert (spec.rules[0].then, spec.rules[0].action, spec.rules[0].mode) == (["fallback"], "fallback", "fallback")
+
+
+def test_the_new_indicators_are_refused_where_nothing_computes_them(tmp_path: Path):
+    got = _problems(tmp_path, """\
+slos:
+  - {name: flags, indicator: label, max: 0.01}
+  - {name: drift, indicator: 'finding:units', max: 0.2, objective: 0.99}
+  - {name: mv, indicator: 'finding:multivariate_drift', max: 0.2, objective: 0.99}
+  - {name: acc, indicator: accuracy, max: 0.1}
+  - {name: queue, indicator: review_queue_age_s, max: 600}
+  - {name: ovr, indicator: 'override_rate:ana', max: 0.1}
+  - {name: ok, indicator: 'label:hallucination', max: 0.02, min_events: 20, no_data_after: 1d}
+rules:
+  - {name: rb, when: {kind: unit}, then: rollback}
+  - {name: stage, when: {indicator: 'latency_p95_ms:retrieval', stage: model, above: 80}, then: alert}
+""")
+    kinds = ("calibration, category, cost, drift, duplicates, errors, estimated_performance, fallback, freshness, guard, latency, "
+             "nulls, performance, prediction_drift, range, schema, segment, trust, type, unit")
+    assert got == [
+        "spec:8 slos[0].indicator: 'label': write the flag after the colon, e.g. label:hallucination "
+        "(a name of at most 64 characters, as feedback sends it)",
+        "spec:9 slos[1].indicator: 'finding:units': write a finding kind after the colon (finding:drift or finding:drift:<feature>); "
+        "one of " + kinds.replace("latency, ", "latency, multivariate_drift, "),
+        f"spec:10 slos[2].indicator: 'finding:multivariate_drift' names finding kind 'multivariate_drift', which nothing computes yet, "
+        f"so its statistic never arrives; one of {kinds}",
+        "spec:11 slos[3].max: 0.1: max has no meaning for 'accuracy' (higher is better); write min or objective",
+        "spec:12 slos[4].max: 600: 'review_queue_age_s' needs objective, the share of minutes within max (e.g. 0.99)",
+        "spec:13 slos[5].indicator: 'override_rate:ana': 'override_rate' takes no :argument; one of " + ", ".join(accepted()),
+        "spec:17 rules[1].when.indicator: 'latency_p95_ms:retrieval' names stage 'retrieval' but stage is 'model'; write one",
+    ]

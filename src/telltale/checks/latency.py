@@ -107,10 +107,10 @@ def _finding(series: _Series, severity: str, q: float, s: NumericSummary, limit:
 
 def _against_slo(spec: ServiceSpec, series: _Series, s: NumericSummary, window: Window | None) -> Finding | None:
     for slo in spec.slos:
-        ref = parse_metric(slo.metric)
-        if ref is None or ref.indicator.kind != "latency" or ref.stage != series.stage or slo.max is None:
+        ref = parse_metric(slo.indicator, slo.stage)
+        if ref is None or ref.indicator.shape != "latency" or ref.stage != series.stage or slo.max is None:
             continue
-        q = ref.indicator.quantile or 0.99
+        q = ref.percentile or 0.99
         ok, share, slow = _passes(s, q, slo.max)
         if ok:
             return _finding(series, "critical", q, s, slo.max, f"the SLO {slo.name!r}", share, slow, window,

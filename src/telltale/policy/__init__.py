@@ -1,10 +1,11 @@
 """The policy: SLOs with error budgets and burn rates, rules that act, audited mode changes.
 
-Data flows in from the store (minute profiles, stored findings) and out as alerts (to
+Data flows in from the store (minute profiles, labels, feedback, the review queue, stored
+findings: ``telltale.policy.sources``) and out as alerts (to
 ``notify``, by default the alert outbox) and control modes (read back by every guard).
 
 - ``tick(store, now)``: one pass over every service (``telltale serve`` runs it each minute).
-- ``telltale.policy.indicators.TABLE``: the indicators SLOs and rules may name.
+- ``telltale.indicators.TABLE``: the indicators SLOs and rules may name (declared once).
 - ``slo_status(store, project, spec, now)``: budgets and burn rates per SLO.
 """
 

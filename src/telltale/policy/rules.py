@@ -23,9 +23,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+from telltale.indicators import Source, resolve
 from telltale.policy.burn import MINUTE
-from telltale.policy.indicators import resolve
+from telltale.policy.sources import merged
 from telltale.profile import Profile
 from telltale.spec.policy import Rule, RuleCondition, format_duration
 from telltale.types import Severity, StoredFinding, family_of
@@ -40,6 +42,13 @@ class RuleInputs:
     minutes: Sequence[tuple[int, Profile]]  # recent minute profiles, oldest first
     slo_alerts: Mapping[str, set[str]] = field(default_factory=dict)  # SLO name -> {"page", "ticket"} firing
     slo_families: Mapping[str, str] = field(default_factory=dict)  # SLO name -> its indicator's family
+    series: Mapping[Source, Sequence[tuple[int, Any, int]]] = field(default_factory=dict)  # other sources' recent minutes
+
+    def rows(self, source: Source) -> Sequence[tuple[int, Any, int]]:
+        """Recent (minute, data, records) of ``source`` (profiles come in ``minutes``)."""
+        if source == "profile":
+            return [(m, p, p.n) for m, p in self.minutes]
+        return self.series.get(source, ())
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +62,7 @@ class RuleVerdict:
 
 
 def lookback_s(rule: Rule) -> float:
-    """How many seconds of minute profiles an indicator condition needs."""
+    """How many seconds of minutes an indicator condition needs."""
     c = rule.when
     if c.indicator is None:
         return 0.0
@@ -102,16 +111,16 @@ def _indicator(rule: Rule, c: RuleCondition, inputs: RuleInputs) -> RuleVerdict:
     need, of = _checks(c)
     end = int(inputs.now // MINUTE) * MINUTE
     every = int(c.every)
+    rows = list(inputs.rows(r.indicator.source))
     failed, values = 0, []
     for i in range(of):
         hi, lo = end - i * every, end - (i + 1) * every
-        p = Profile.merge_all(p for m, p in inputs.minutes if lo <= m < hi)
-        v = r.value(p) if p is not None else None
+        v = r.value(merged(r.indicator.source, rows, lo, hi))
         values.append(v)
         if v is not None and (v > c.above if c.above is not None else v < c.below):  # type: ignore[operator]
             failed += 1
     bound = f"above {c.above:g}" if c.above is not None else f"below {c.below:g}"
-    what = c.indicator + (f" of stage {c.stage}" if c.stage else "")
+    what = str(c.indicator) + (f" of stage {c.stage}" if c.stage else "")
     shown = ", ".join("no data" if v is None else f"{v:.4g}" for v in reversed(values))
     reason = f"{what} {bound} in {failed} of the last {of} checks of {format_duration(every)} (needs {need}): {shown}"
-    return RuleVerdict(rule, failed >= need, reason, r.indicator.family, "critical")
+    return RuleVerdict(rule, failed >= need, reason, r.family, "critical")

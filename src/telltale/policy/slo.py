@@ -1,9 +1,11 @@
 """SLOs of a service from the store: events per minute, error budgets, burn-rate verdicts.
 
-Each minute profile is turned into each SLO's good and bad events once and kept in the
-store (``tt_slo_minutes``), so a verdict over a 30-day period reads 43,200 small rows,
-not 43,200 profiles; the tick recomputes the last ``LATE_S`` of minutes every time, so
-records that arrive late still count.
+Each minute of an indicator's source (the minute profile, the joined labels, the feedback,
+the review queue, the stored findings: :mod:`telltale.policy.sources`) is turned into each
+SLO's good and bad events once and kept in the store (``tt_slo_minutes``), so a verdict
+over a 30-day period reads 43,200 small rows; the tick recomputes the last
+``sources.late_s`` of minutes of each source every time, so data that arrives late still
+counts.
 """
 
 from __future__ import annotations
@@ -14,16 +16,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from telltale.policy.burn import LONGEST_S, MINUTE, Verdict, spans, verdict
-from telltale.policy.indicators import Resolved, objective_of, resolve
+from telltale.indicators import Ref, Source, resolve
+from telltale.policy import sources
+from telltale.policy.indicators import Target, objective_of
 from telltale.spec.model import ServiceSpec
 from telltale.spec.policy import SLO, format_duration
 from telltale.store._audit import SLOMinute
 
 log = logging.getLogger(__name__)
 
-#: How far back each tick recomputes minutes, for records that arrive a little late (the
-#: recorder writes within a second or two; a spill replayed hours later is not re-counted).
-LATE_S = 120
+#: How far back each tick recomputes minute profiles, for records that arrive a little late
+#: (the recorder writes within a second or two; a spill replayed hours later is not re-counted).
+LATE_S = sources.LATE_S["profile"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +35,16 @@ class CompiledSLO:
     """An SLO of the spec with its indicator resolved and its objective worked out."""
 
     slo: SLO
-    indicator: Resolved
-    objective: float
+    indicator: Ref
+    target: Target
+
+    @property
+    def objective(self) -> float:
+        return self.target.objective
+
+    @property
+    def source(self) -> Source:
+        return self.indicator.indicator.source
 
     @property
     def name(self) -> str:
@@ -40,22 +52,23 @@ class CompiledSLO:
 
     @property
     def family(self) -> str:
-        return self.indicator.indicator.family
+        return self.indicator.family
 
-    def events(self, profile: Any) -> tuple[float, float]:
-        return self.indicator.indicator.events(profile, self.indicator.column, self.slo.max)
+    def events(self, data: Any) -> tuple[float, float]:
+        """(bad, total) events of one minute of the indicator's source."""
+        return self.indicator.events(data, self.target.limit, self.target.above_is_bad)
 
 
 def compile_slo(slo: SLO) -> CompiledSLO:
     """Resolve ``slo``; ValueError saying what is wrong and what is accepted."""
     r = resolve(slo.indicator, slo.stage)
-    objective = objective_of(slo.objective, slo.max, slo.min, r, slo.name)
+    target = objective_of(slo.objective, slo.max, slo.min, r, slo.name)
     if slo.period < LONGEST_S:
         raise ValueError(f"SLO {slo.name!r}: period {format_duration(slo.period)} is shorter than the longest alerting "
                          f"window ({format_duration(LONGEST_S)}); use {format_duration(LONGEST_S)} or more (30d is the SRE workbook's)")
     if slo.period % MINUTE or slo.no_data_after % MINUTE:
         raise ValueError(f"SLO {slo.name!r}: period and no_data_after must be whole minutes (events are counted per minute)")
-    return CompiledSLO(slo, r, objective)
+    return CompiledSLO(slo, r, target)
 
 
 def compile_all(spec: ServiceSpec) -> list[CompiledSLO]:
@@ -77,13 +90,19 @@ def refresh(store: Any, project: str, spec: ServiceSpec, slos: list[CompiledSLO]
     end = int(now // MINUTE) * MINUTE
     keep = max(s.slo.period for s in slos) + LONGEST_S
     marks = store.slo_high_water(project, spec.service)
-    start = min(max(marks.get(s.name, -math.inf) - LATE_S, end - s.slo.period) for s in slos)
-    start = int(start // MINUTE) * MINUTE
     rows = []
-    for minute, profile in store.read_minutes(project, spec.service, start, end):
-        for s in slos:
-            bad, total = s.events(profile)
-            rows.append(SLOMinute(s.name, minute, bad, total, profile.n))
+    for source in dict.fromkeys(s.source for s in slos):
+        group = [s for s in slos if s.source == source]
+        late = sources.late_s(source, end)
+        start = min(max(marks.get(s.name, -math.inf) - late, end - s.slo.period) for s in group)
+        start = int(start // MINUTE) * MINUTE
+        stored = {s.name: {r.minute: r for r in store.read_slo_minutes(project, spec.service, s.name, start, end)} for s in group}
+        for minute, data, records in sources.read(store, project, spec, source, start, end):
+            for s in group:
+                bad, total = s.events(data)
+                row = SLOMinute(s.name, minute, bad, total, records)
+                if stored[s.name].get(minute) != row:  # labels and findings are recounted over hours: write what changed
+                    rows.append(row)
     store.write_slo_minutes(project, spec.service, rows, prune_before=end - keep)
 
 

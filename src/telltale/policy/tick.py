@@ -19,6 +19,8 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from telltale.control import STRENGTH, AuditEntry, ControlState
+from telltale.indicators import Source, parse_metric
+from telltale.policy import sources
 from telltale.policy.burn import MINUTE
 from telltale.policy.rules import RuleInputs, RuleVerdict, evaluate, lookback_s
 from telltale.policy.slo import SLOStatus, status_of
@@ -82,12 +84,18 @@ def tick_service(store: Any, project: str, spec: ServiceSpec, now: float, *, not
         for a in _slo_alerts(service, s, now):
             desired[a.fingerprint] = a
     findings = store.findings(project, service, state="open") if hasattr(store, "findings") else []
-    back = max((lookback_s(r) for r in spec.rules), default=0.0)
+    back: dict[Source, float] = {}
+    for r in spec.rules:
+        if r.when.indicator is not None and lookback_s(r):
+            src = parse_metric(r.when.indicator, r.when.stage)
+            if src is not None:
+                back[src.indicator.source] = max(back.get(src.indicator.source, 0.0), lookback_s(r))
     end = int(now // MINUTE) * MINUTE
-    minutes = store.read_minutes(project, service, end - back, end) if back else []
+    minutes = store.read_minutes(project, service, end - back["profile"], end) if "profile" in back else []
+    series: dict[Source, sources.Rows] = {src: sources.read(store, project, spec, src, end - span, end) for src, span in back.items() if src != "profile"}
     inputs = RuleInputs(now, findings, minutes,
                         {s.compiled.name: {a for a, on in (("page", s.verdict.page), ("ticket", s.verdict.ticket)) if on} for s in slos},
-                        {s.compiled.name: s.compiled.family for s in slos})
+                        {s.compiled.name: s.compiled.family for s in slos}, series)
     verdicts = [evaluate(rule, inputs) for rule in spec.rules]
     active = store.policy_active(project, service)
     keep: dict[str, Active] = {}

@@ -1,5 +1,7 @@
 """``/v1/services/{service}/control``: the mode every guard of a service applies, and its
-audit log (every change, by a rule or a person, with the reason)."""
+audit log (every change, by a rule or a person, with the reason). The dashboard's
+override form (``server/static/index.html``) calls these same routes with the page's
+token, so a person needs an admin token to change a mode there too."""
 
 from __future__ import annotations
 
@@ -25,7 +27,10 @@ def get_control(service: str, request: Request, project: str = Project) -> dict[
     service_spec(store, project, service)
     s = store.get_control(project, service)
     last = store.control_audit(project, service, limit=1)
-    return {"mode": s.mode, "reason": s.reason, "updated_at": s.updated_at, "by": last[-1].actor if last else None}
+    from telltale.control import MODES, STRENGTH
+
+    return {"mode": s.mode, "reason": s.reason, "updated_at": s.updated_at, "by": last[-1].actor if last else None,
+            "modes": sorted(MODES, key=STRENGTH.__getitem__)}
 
 
 @router.put("/v1/services/{service}/control")

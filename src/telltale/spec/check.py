@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +90,7 @@ def monitored_kinds() -> list[str]:
 
 def _policy_problems(spec: ServiceSpec, source: str, lines: dict, data: Any) -> list[SpecProblem]:
     """SLOs, rules and windows that nothing computes (issue 7 item 9): refused, not certified."""
-    from telltale.policy.indicators import resolve
+    from telltale.indicators import resolve
     from telltale.policy.slo import compile_slo
 
     out: list[SpecProblem] = []
@@ -103,11 +104,22 @@ def _policy_problems(spec: ServiceSpec, source: str, lines: dict, data: Any) -> 
             message = f"{value!r} {message}" if message.startswith(("is ", "names ")) else f"{value!r}: {message}"
         out.append(SpecProblem(source, lines.get(full) or lines.get(path), _dotted(full), message))
 
+    kinds = monitored_kinds()
+
+    def uncomputed_kind(name: str, stage: str | None) -> str | None:
+        kind = resolve(name, stage).kind
+        if kind is None or kind in kinds:
+            return None
+        return f"names finding kind {kind!r}, which nothing computes yet, so its statistic never arrives; one of {', '.join(kinds)}"
+
     for i, slo in enumerate(spec.slos):
         try:
-            resolve(slo.indicator, slo.stage)
+            why = uncomputed_kind(slo.indicator, slo.stage)
         except ValueError as e:
             problem(("slos", i), ("indicator", "metric"), _after_value(str(e)))
+            continue
+        if why is not None:
+            problem(("slos", i), ("indicator", "metric"), why)
             continue
         try:
             compile_slo(slo)
@@ -116,7 +128,6 @@ def _policy_problems(spec: ServiceSpec, source: str, lines: dict, data: Any) -> 
             names = ("period", "window") if "period" in msg else ("max", "objective", "min")
             problem(("slos", i), names, msg)
     slos = {s.name for s in spec.slos}
-    kinds = monitored_kinds()
     for i, rule in enumerate(spec.rules):
         c = rule.when
         if c.kind is not None and c.kind not in kinds:
@@ -124,9 +135,12 @@ def _policy_problems(spec: ServiceSpec, source: str, lines: dict, data: Any) -> 
                                                      f"one of {', '.join(kinds)}")
         if c.indicator is not None:
             try:
-                resolve(c.indicator, c.stage)
+                why = uncomputed_kind(c.indicator, c.stage)
             except ValueError as e:
                 problem(("rules", i, "when"), ("indicator",), _after_value(str(e)))
+                continue
+            if why is not None:
+                problem(("rules", i, "when"), ("indicator",), why)
         if c.slo is not None and c.slo not in slos:
             problem(("rules", i, "when"), ("slo",), f"names no SLO of this spec; one of {', '.join(sorted(slos)) or '(none: add slos)'}")
     return out
@@ -134,7 +148,7 @@ def _policy_problems(spec: ServiceSpec, source: str, lines: dict, data: Any) -> 
 
 def _after_value(message: str) -> str:
     """"indicator 'x' is not one ...; one of ..." without the part naming the value again."""
-    return message.split("' ", 1)[-1] if message.startswith(("indicator '", "stage '")) else message
+    return re.sub(r"^(?:indicator|stage) '[^']*'(?:: | )", "", message)
 
 
 def _get(node: Any, path: tuple[Any, ...]) -> Any:

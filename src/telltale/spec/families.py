@@ -1,49 +1,29 @@
 """Which signal families a spec's rules and SLOs can raise alerts for.
 
 ``telltale check`` asks this to require an owner and a route for each of them
-(DESIGN.md failure 20). It reads rules and SLOs by attribute, so it keeps working as
-their models grow: a rule names a finding ``kind``, an ``indicator`` or an ``slo``; an
-SLO's family is the family of its indicator.
+(DESIGN.md failure 20). A rule names a finding ``kind`` (its family is
+``types.KIND_FAMILY``'s), an ``indicator`` or an ``slo``; an SLO's family is its
+indicator's, from the indicator table (``telltale.indicators``). Rules and SLOs are read
+by attribute, so this keeps working as their models grow.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from telltale.types import FAMILIES, family_of
-
-#: Today's SLO metric names and the family of the part they measure (by prefix).
-_METRIC_FAMILY: tuple[tuple[str, str], ...] = (
-    ("latency", "platform"), ("error", "platform"), ("fallback", "platform"), ("abstain", "platform"),
-    ("availability", "platform"), ("accuracy", "model"), ("performance", "model"), ("calibration", "model"),
-    ("cost", "cost"), ("override", "trust"), ("trust", "trust"), ("review", "trust"),
-)
+from telltale.types import FAMILIES, KIND_FAMILY
 
 
 def indicator_family(name: str, stage: str | None = None) -> str | None:
-    """The signal family of an indicator (``latency_p99_ms`` is platform, ``accuracy`` model...).
+    """The signal family of an indicator (``latency_p99_ms`` is platform, ``accuracy`` model,
+    ``finding:drift:x`` drift); a bare finding kind maps through ``KIND_FAMILY``. None when
+    nothing matches (the readiness gate refuses such a name anyway)."""
+    from telltale.indicators import SEP, parse_metric  # the table's sources load numpy: only when asked
 
-    The policy's indicator table (``telltale.policy.indicators``) says when it is
-    installed; else a finding kind maps through ``KIND_FAMILY`` and other names by their
-    prefix. None when nothing matches.
-    """
-    try:
-        from telltale.policy.indicators import resolve  # the table lives with the policy that computes it
-    except ImportError:
-        resolve = None
-    if resolve is not None:
-        try:
-            return resolve(name, stage).indicator.family
-        except (ValueError, AttributeError):
-            pass
-    try:
-        return family_of(name.split(":", 1)[0])
-    except ValueError:
-        pass
-    for prefix, family in _METRIC_FAMILY:
-        if name.startswith(prefix):
-            return family
-    return None
+    ref = parse_metric(name, stage)
+    if ref is not None:
+        return ref.family
+    return KIND_FAMILY.get(name.split(SEP, 1)[0])
 
 
 def slo_family(slo: Any) -> str | None:
@@ -80,10 +60,7 @@ def _rule_family(when: Any, slos: dict[Any, Any]) -> str | None:
     """A rule's family: its finding kind's, its indicator's, or its SLO's (whichever it names)."""
     kind = getattr(when, "kind", None)
     if kind:
-        try:
-            return family_of(kind)
-        except ValueError:
-            return None
+        return KIND_FAMILY.get(kind)
     indicator = getattr(when, "indicator", None)
     if indicator:
         return indicator_family(indicator, getattr(when, "stage", None))

@@ -63,11 +63,14 @@ class _Strict(BaseModel):
 class SLO(_Strict):
     """An objective on an indicator over a period: the share of good events to keep.
 
-    ``indicator`` (also spelled ``metric``) names an entry of the indicator table. A rate
-    indicator's ``max`` is the largest bad share (``fallback_rate`` with ``max: 0.05`` is an
-    objective of 0.95); a latency indicator's ``max`` is the threshold in ms and its
-    percentile the objective (``latency_p99_ms`` with ``max: 150``: 99% of calls within
-    150 ms); ``stage`` narrows latency to one stage. ``min_events`` is the fewest events in
+    ``indicator`` (also spelled ``metric``) names an entry of the indicator table
+    (:mod:`telltale.indicators`). A rate indicator's ``max`` is the largest bad share
+    (``fallback_rate`` with ``max: 0.05`` is an objective of 0.95), a good share's ``min``
+    the smallest (``accuracy`` with ``min: 0.9``); a latency indicator's ``max`` is the
+    threshold in ms and its percentile the objective (``latency_p99_ms`` with ``max: 150``:
+    99% of calls within 150 ms); ``stage`` narrows latency to one stage; a time-slice
+    indicator (cost, the review queue, a finding's statistic) takes ``max`` or ``min`` and
+    ``objective``, the share of minutes within it. ``min_events`` is the fewest events in
     the long alerting window below which the SLO says "not enough events" instead of
     paging; ``no_data_after`` is how long without any event raises its own alert.
     """

@@ -122,6 +122,7 @@ feedback = sa.Table(
     sa.Column("n_events", sa.Integer, nullable=False),
     sa.Column("pred_ts", sa.Double, nullable=True, comment="the prediction's ts once joined; null while pending"),
     sa.Column("pair", sa.Text, nullable=True, comment="the Pair folded into tt_perf_minutes, to un-fold it exactly"),
+    sa.Index("ix_tt_feedback_service_ts", "project", "service", "ts"),  # migration 0010: feedback SLO indicators per minute
 )
 
 perf_minutes = sa.Table(

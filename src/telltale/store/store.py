@@ -24,6 +24,7 @@ from telltale.store import (
     _changes,
     _feedback,
     _findings,
+    _indicator_data,
     _label_updates,
     _metrics,
     _pages,
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from telltale.control import AuditEntry, ControlState
     from telltale.feedback.counts import TrustCounts
     from telltale.feedback.event import FeedbackEvent
+    from telltale.indicators import FindingValue, Queue
     from telltale.performance.confidence import ConfHist
     from telltale.performance.summary import Summary
     from telltale.store._feedback import FeedbackResult, FeedbackState
@@ -439,6 +441,23 @@ class Store:
     def slo_totals(self) -> list[tuple[str, str, str, float, float]]:
         with read_tx(self._engine) as conn:
             return _audit.slo_totals_all(conn)
+
+    # what the SLO indicators read beyond the minute profiles (store/_indicator_data.py) --
+
+    def feedback_minutes(self, project: str, service: str, since: float, until: float) -> list[tuple[int, TrustCounts]]:
+        """Each decision's current feedback, counted per minute it was given."""
+        with read_tx(self._engine) as conn:
+            return _indicator_data.feedback_minutes(conn, project, service, since, until)
+
+    def queue_minutes(self, project: str, service: str, since: float, until: float) -> list[tuple[int, Queue]]:
+        """The review queue at the end of each minute when it was not empty."""
+        with read_tx(self._engine) as conn:
+            return _indicator_data.queue_minutes(conn, project, service, since, until)
+
+    def finding_values(self, project: str, service: str, since: float, until: float) -> list[tuple[float, float, FindingValue]]:
+        """(start, end, statistic) of the stored finding windows overlapping [since, until)."""
+        with read_tx(self._engine) as conn:
+            return _indicator_data.finding_values(conn, project, service, since, until)
 
     def open_finding_counts(self) -> list[_metrics.OpenFindings]:
         """Open stored findings per project, service, kind and severity (for /metrics)."""
