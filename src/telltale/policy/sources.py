@@ -23,7 +23,10 @@ from collections.abc import Callable
 from typing import Any
 
 from telltale.indicators import MERGE, Expected, FindingValue, Queue, Source
-from telltale.performance.estimate import Calibration
+from telltale.performance.confidence import ConfHist
+from telltale.performance.estimate import Calibration, served_counts
+from telltale.performance.estimate_metrics import expected
+from telltale.performance.pairs import positive_class
 from telltale.performance.summary import Summary
 from telltale.spec.model import ServiceSpec
 
@@ -60,16 +63,29 @@ def _estimate(store: Any, project: str, spec: ServiceSpec, since: float, until: 
     ``performance.baseline_s`` before the minute's UTC day (the same for the whole day, so a
     recount gives the same events); uncalibrated in bins where the reference has too few labels."""
     cals: dict[int, Calibration] = {}
+    positive = positive_class(spec)
     out: Data = []
     for m, h in store.read_conf_minutes(project, spec.service, since, until):
         day = m // DAY * DAY
         if day not in cals:
             ref = store.read_perf_minutes(project, spec.service, day - spec.performance.baseline_s, day)
-            cals[day] = Calibration.from_reference(Summary.merge_all(s for _, s in ref))
-        hits, _, n = cals[day].expected(h.n, h.total)
+            cals[day] = Calibration.from_reference(Summary.merge_all(s for _, s in ref), positive is not None)
+        hits, n = _expected_hits(cals[day], h, positive)
         if n:
             out.append((m, Expected(hits, n)))
     return out
+
+
+def _expected_hits(cal: Calibration, h: ConfHist, positive: str | None) -> tuple[float, int]:
+    """Expected correct predictions among a minute's served ones, as the monitor's estimate
+    computes them: from positive-class scores for a binary classifier, else top-label confidence."""
+    counts = served_counts(h, positive) if positive is not None and cal.score is not None else None
+    if counts is not None and counts.n and cal.score is not None:
+        e = expected(counts, cal.score)
+        if e is not None:
+            return e.accuracy * counts.n, counts.n
+    hits, _, n = cal.conf.expected_hits(h.n, h.total)
+    return hits, n
 
 
 def _feedback(store: Any, project: str, spec: ServiceSpec, since: float, until: float) -> Data:
