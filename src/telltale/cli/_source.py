@@ -18,7 +18,7 @@ class Failure(Exception):
 
 def times(since: str, until: str | None) -> tuple[float, float]:
     from telltale.clock import SYSTEM_CLOCK
-    from telltale.server.timeparse import to_epoch
+    from telltale.timeparse import to_epoch
 
     now = SYSTEM_CLOCK.now()
     try:
