@@ -71,7 +71,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         extra = extra_for(e.name)
         if extra is None:
             raise
-        _refuse(str(MissingExtra(f"telltale {command}".rstrip(), [extra], f"{e.name} is not installed")))
+        top = (e.name or "").split(".")[0]
+        _refuse(str(MissingExtra(f"telltale {command}".rstrip(), [extra], f"{top} is not installed")))
 
 
 def _refuse(message: str) -> None:
