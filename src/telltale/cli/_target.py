@@ -114,7 +114,7 @@ def with_service(db: str | None, project: str, service: str, fn: Callable[[Store
 def times(since: str, until: str | None) -> tuple[float, float]:
     """``--since`` and ``--until`` (epoch, ISO 8601 or -1h) as epoch seconds; until defaults to now."""
     from telltale.clock import SYSTEM_CLOCK
-    from telltale.server.timeparse import to_epoch
+    from telltale.timeparse import to_epoch
 
     now = SYSTEM_CLOCK.now()
     try:

@@ -50,7 +50,7 @@ def register(app: typer.Typer) -> None:
         """Every delivery attempt to the service's receivers: when, to whom, the outcome."""
         def local() -> dict[str, Any]:
             from telltale.clock import SYSTEM_CLOCK
-            from telltale.server.timeparse import to_epoch
+            from telltale.timeparse import to_epoch
 
             now = SYSTEM_CLOCK.now()
             try:

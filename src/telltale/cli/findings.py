@@ -99,9 +99,8 @@ def _from_server(url: str, token: str | None, service: str, since: str, until: s
 def _from_store(db: str, project: str, service: str, since: str, until: str | None, state: str, window: float | None) -> dict[str, Any]:
     from telltale.clock import SYSTEM_CLOCK
     from telltale.errors import TelltaleError
-    from telltale.monitor import findings_for
     from telltale.monitor.incidents import incidents
-    from telltale.server.timeparse import to_epoch
+    from telltale.timeparse import to_epoch
     from telltale.store import Store
 
     now = SYSTEM_CLOCK.now()
@@ -128,6 +127,8 @@ def _from_store(db: str, project: str, service: str, since: str, until: str | No
                 return {"state": state, "since": t0, "until": t1, "evaluated_until": cursor.evaluated_until if cursor else None,
                         "open": sum(i.is_open for i in groups), "resolved": sum(not i.is_open for i in groups),
                         "incidents": [i.to_dict() for i in groups]}
+            from telltale.monitor import findings_for  # the monitor's statistics: SciPy, so the server extra
+
             result = findings_for(store, project, spec, t0, t1, window)
         except ValueError as e:
             raise _Failure(str(e), 2) from None

@@ -60,7 +60,7 @@ def _from_server(server: str, token: str | None, service: str, since: str, until
 
 def _from_store(db: str | None, project: str, service: str, since: str, until: str | None, kinds: list[str], limit: int) -> dict[str, Any]:
     from telltale.clock import SYSTEM_CLOCK
-    from telltale.server.timeparse import to_epoch
+    from telltale.timeparse import to_epoch
     from telltale.timeline import SOURCES, timeline
 
     now = SYSTEM_CLOCK.now()

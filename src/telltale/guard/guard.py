@@ -28,6 +28,7 @@ from typing import Any
 
 from telltale.clock import SYSTEM_CLOCK, Clock, SystemClock
 from telltale.contract import Contract
+from telltale.extras import require
 from telltale.control import ControlSource, ControlState, control_source_for
 from telltale.feedback.event import FeedbackEvent
 from telltale.feedback.recording import FeedbackChannel
@@ -138,6 +139,8 @@ class Guard(AsyncSteps):
         self._recorder = recorder
         self._owns_recorder = recorder is None
         self._record_to = record_to or "sqlite:///telltale.db"
+        if recorder is None and self._record_to.startswith("postgresql"):
+            require("postgres", what="record_to=postgresql...")  # at construction, not on the first call
         self._project, self._token = project, token
         self._recorder_lock = threading.Lock()
         fb_target = feedback_to if feedback_to is not None else (record_to if recorder is not None else self._record_to)

@@ -6,10 +6,24 @@
 - :mod:`telltale.monitor.causes`: consequences grouped under their cause;
 - :mod:`telltale.monitor.canary`: a canary against the primary;
 - :mod:`telltale.monitor.incidents`: stored findings as incidents, cause first.
+
+The window functions load on first use (``__getattr__``), so that reading stored incidents
+(``telltale findings`` on the lean install) does not import the statistics (SciPy).
 """
 
 from __future__ import annotations
 
-from telltale.monitor.windows import BASELINE_S, MAX_WINDOWS, WindowedFindings, findings_for, window_findings
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from telltale.monitor.windows import BASELINE_S, MAX_WINDOWS, WindowedFindings, findings_for, window_findings
 
 __all__ = ["BASELINE_S", "MAX_WINDOWS", "WindowedFindings", "findings_for", "window_findings"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from telltale.monitor import windows
+
+        return getattr(windows, name)
+    raise AttributeError(f"module 'telltale.monitor' has no attribute {name!r}")

@@ -8,6 +8,7 @@ depends on every input bit (HyperLogLog needs uniform high bits).
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -71,20 +72,11 @@ def hash_strings(values: Any) -> np.ndarray:
     cache-sized chunks, looping over byte positions (at most ``FNV_MAX_BYTES``) on only
     the strings that are still that long; longer strings hash by BLAKE2b. Linear in the
     total bytes."""
-    import pyarrow as pa
-
-    from telltale.profile.arrow import strings
-
-    arr = values if isinstance(values, pa.Array) else strings([str(v) for v in values], pa.large_string())
-    if not pa.types.is_large_string(arr.type):
-        arr = arr.cast(pa.large_string())
-    n = len(arr)
+    offsets, data = _string_buffers(values)
+    n = len(offsets) - 1
     h = np.full(n, _FNV_OFFSET, dtype=_U)
     if n == 0:
         return h
-    bufs = arr.buffers()
-    offsets = np.frombuffer(bufs[1], dtype=np.int64)[arr.offset: arr.offset + n + 1]
-    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None and bufs[2].size else np.zeros(1, np.uint8)
     starts = offsets[:-1]
     lengths = offsets[1:] - starts
     long = np.flatnonzero(lengths > FNV_MAX_BYTES)
@@ -111,6 +103,27 @@ def hash_strings(values: Any) -> np.ndarray:
     if len(long):
         out[long] = _hash_long(data, starts[long], lengths[long])
     return out
+
+
+def _string_buffers(values: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Arrow's layout of ``values``: int64 offsets (n + 1) and the UTF-8 bytes (at least
+    one, so indexing stays in bounds). Anything but an Arrow array is laid out with NumPy
+    alone, so recording to a store never imports pyarrow (the lean install has none)."""
+    pa = sys.modules.get("pyarrow")  # an Arrow array implies pyarrow is already imported
+    if pa is None or not isinstance(values, pa.Array):
+        enc = [str(v).encode("utf-8") for v in values]
+        offsets = np.zeros(len(enc) + 1, dtype=np.int64)
+        np.cumsum([len(b) for b in enc], out=offsets[1:])
+        joined = b"".join(enc)
+        return offsets, (np.frombuffer(joined, dtype=np.uint8) if joined else np.zeros(1, np.uint8))
+    arr = values if pa.types.is_large_string(values.type) else values.cast(pa.large_string())
+    n = len(arr)
+    if n == 0:
+        return np.zeros(1, dtype=np.int64), np.zeros(1, np.uint8)
+    bufs = arr.buffers()
+    offsets = np.frombuffer(bufs[1], dtype=np.int64)[arr.offset: arr.offset + n + 1]
+    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None and bufs[2].size else np.zeros(1, np.uint8)
+    return offsets, data
 
 
 def _hash_long(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:

@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from telltale.extras import require
 from telltale.record.background import BackgroundRecorder
 from telltale.record.memory import MemoryRecorder
 from telltale.record.sinks import HttpSink, StoreSink, _safe
@@ -60,6 +61,8 @@ def recorder_for(
             )
         sink = HttpSink(target, token)
     elif target.startswith(("sqlite:", "postgresql")):
+        if target.startswith("postgresql"):
+            require("postgres", what=f"recording to {_safe(target)}")
         sink = StoreSink(target, project)
     else:
         raise ValueError(

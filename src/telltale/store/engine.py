@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.pool import StaticPool
 
 from telltale.errors import StoreError
+from telltale.extras import require
 
 #: How long a SQLite writer waits for the lock before giving up (ms). Generous: a
 #: writer that waits is better than a batch that fails and must be spilled.
@@ -37,6 +38,7 @@ def make_engine(url: str) -> Engine:
     if backend == "sqlite":
         return _sqlite_engine(u)
     if backend == "postgresql":
+        require("postgres", what=f"the PostgreSQL store {safe_url(url)}")
         if u.get_driver_name() != "psycopg":
             u = u.set(drivername="postgresql+psycopg")
         return sa.create_engine(u, pool_pre_ping=True, pool_size=10, max_overflow=20)
