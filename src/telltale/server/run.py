@@ -49,6 +49,12 @@ def run_server(
 
     from telltale.server.app import create_app
 
+    from telltale.server.jobs import LEASE_TTL_S, LeaseSettings, default_jobs
+
+    try:
+        lease = LeaseSettings(ttl_s=LEASE_TTL_S if lease_ttl_s is None else lease_ttl_s)
+    except ValueError as e:
+        raise TelltaleError(f"--lease-ttl: {e}") from None
     console = console or Console(highlight=False)
     store = Store.open(db)
     try:
@@ -61,9 +67,6 @@ def run_server(
         console.print(f"  token   {token_line}")
         if names:
             console.print(f"  specs   {', '.join(names)}")
-        from telltale.server.jobs import LEASE_TTL_S, LeaseSettings, default_jobs
-
-        lease = LeaseSettings(ttl_s=lease_ttl_s or LEASE_TTL_S)
         console.print(f"  jobs    monitor, policy, alerts on the replica holding lease {lease.name!r} (this one is {lease.holder})")
         jobs = default_jobs(store, monitor_every_s=monitor_every_s, lease=lease)
         app = create_app(store, max_body_bytes=max_body_bytes, jobs=jobs, max_in_flight=max_in_flight, token_rate=token_rate,
