@@ -85,7 +85,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def guard(idx: int, urls: list[str], token: str, rate: float, batch: int, seconds: float, start_at: float, out: str) -> None:
+def guard(idx: int, guards: int, urls: list[str], token: str, rate: float, batch: int, seconds: float, start_at: float, out: str) -> None:
     """One guard process: batches of ``batch`` records at ``rate`` records/s, failing over between replicas."""
     from tests.server.helpers import eta_inputs
 
@@ -100,7 +100,8 @@ def guard(idx: int, urls: list[str], token: str, rate: float, batch: int, second
     cpu0 = time.process_time()
     parts = [json.dumps({"inputs": eta_inputs(idx * 7919 + j), "output": 20.0 + j % 30, "confidence": 0.8, "source": "model",
                          "model_version": "2026-11-01", "latency_ms": 4.0}, separators=(",", ":")).encode()[1:] for j in range(batch)]
-    while (due := start_at + k * interval) < start_at + seconds:
+    phase = interval * idx / guards  # the guards' batches interleave instead of arriving together
+    while (due := start_at + phase + k * interval) < start_at + seconds and time.time() < start_at + seconds:  # a batch not begun by the end is not sent
         pause = due - time.time()
         if pause > 0:
             time.sleep(pause)
@@ -236,7 +237,7 @@ def main() -> None:
         start_at = time.time() + 2.0
         ctx = mp.get_context("spawn")
         outs = [str(tmp / f"guard{i}.json") for i in range(a.guards)]
-        gs = [ctx.Process(target=guard, args=(i, urls, token, a.rate / a.guards, a.batch, a.seconds, start_at, outs[i]))
+        gs = [ctx.Process(target=guard, args=(i, a.guards, urls, token, a.rate / a.guards, a.batch, a.seconds, start_at, outs[i]))
               for i in range(a.guards)]
         for g in gs:
             g.start()
