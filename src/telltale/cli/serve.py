@@ -21,6 +21,8 @@ def register(app: typer.Typer) -> None:
         token_rate: float | None = typer.Option(None, "--token-rate", help="Requests per second a token may make unless it has its own --rate (default: unlimited)."),
         metrics_token: bool = typer.Option(False, "--metrics-token", help="/metrics needs a read token and shows only its project's services."),
         max_services: int = typer.Option(100, "--max-services", help="Services one project may register."),
+        monitor_every: float = typer.Option(60.0, "--monitor-every", help="Seconds between monitor (and policy) ticks."),
+        lease_ttl: float = typer.Option(6.0, "--lease-ttl", help="Replicas on one store: seconds before a dead replica's background jobs are taken over."),
     ) -> None:
         """Serve the API and the dashboard; prints the db, the URL, and a bearer token the first time."""
         from telltale.errors import SpecError, TelltaleError
@@ -29,7 +31,8 @@ def register(app: typer.Typer) -> None:
         console = Console(highlight=False, soft_wrap=True)
         try:
             run_server(db=db, host=host, port=port, specs=spec, project=project, max_body_bytes=max_body_bytes, console=console,
-                       max_in_flight=max_in_flight, token_rate=token_rate, metrics_token=metrics_token, max_services=max_services)
+                       max_in_flight=max_in_flight, token_rate=token_rate, metrics_token=metrics_token, max_services=max_services,
+                       monitor_every_s=monitor_every, lease_ttl_s=lease_ttl)
         except SpecError as e:
             for p in e.problems:
                 console.print(str(p), markup=False)

@@ -39,13 +39,22 @@ def run_server(
     max_services: int = DEFAULT_MAX_SERVICES,
     record_limits: RecordLimits = DEFAULT_RECORD_LIMITS,
     monitor_every_s: float = 60.0,
+    lease_ttl_s: float | None = None,
 ) -> None:
     """Serve until interrupted, with the monitor (and what follows it) ticking every
-    ``monitor_every_s``. Raises TelltaleError (SpecError, StoreError) before serving."""
+    ``monitor_every_s`` on whichever replica of this store holds the jobs lease (taken
+    over ``lease_ttl_s`` after its holder died at most; ``server/jobs.py``). Raises
+    TelltaleError (SpecError, StoreError) before serving."""
     import uvicorn
 
     from telltale.server.app import create_app
 
+    from telltale.server.jobs import LEASE_TTL_S, LeaseSettings, default_jobs
+
+    try:
+        lease = LeaseSettings(ttl_s=LEASE_TTL_S if lease_ttl_s is None else lease_ttl_s)
+    except ValueError as e:
+        raise TelltaleError(f"--lease-ttl: {e}") from None
     console = console or Console(highlight=False)
     store = Store.open(db)
     try:
@@ -58,9 +67,9 @@ def run_server(
         console.print(f"  token   {token_line}")
         if names:
             console.print(f"  specs   {', '.join(names)}")
-        from telltale.server.jobs import default_jobs
-
-        app = create_app(store, max_body_bytes=max_body_bytes, jobs=default_jobs(store, monitor_every_s=monitor_every_s), max_in_flight=max_in_flight, token_rate=token_rate,
+        console.print(f"  jobs    monitor, policy, alerts on the replica holding lease {lease.name!r} (this one is {lease.holder})")
+        jobs = default_jobs(store, monitor_every_s=monitor_every_s, lease=lease)
+        app = create_app(store, max_body_bytes=max_body_bytes, jobs=jobs, max_in_flight=max_in_flight, token_rate=token_rate,
                          metrics_token=metrics_token, max_services=max_services,
                          record_limits=record_limits)
         # Idle connections close after timeout_keep_alive, headers must arrive within
@@ -145,6 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in LIMIT_OPTIONS:
         ap.add_argument(f"--{name.replace('_', '-')}", type=type(getattr(DEFAULT_RECORD_LIMITS, name)), default=getattr(DEFAULT_RECORD_LIMITS, name))
     ap.add_argument("--monitor-every", type=float, default=60.0, help="seconds between monitor ticks")
+    ap.add_argument("--lease-ttl", type=float, default=None, help="seconds before a dead replica's jobs lease is taken over (default 6)")
     a = ap.parse_args(argv)
     try:
         limits = RecordLimits(**{name: getattr(a, name) for name in LIMIT_OPTIONS})
@@ -154,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         run_server(db=a.db, host=a.host, port=a.port, specs=a.spec, project=a.project, max_body_bytes=a.max_body_bytes,
                    max_in_flight=a.max_in_flight, token_rate=a.token_rate, metrics_token=a.metrics_token, max_services=a.max_services,
-                   record_limits=limits, monitor_every_s=a.monitor_every)
+                   record_limits=limits, monitor_every_s=a.monitor_every, lease_ttl_s=a.lease_ttl)
     except SpecError as e:
         print(e, flush=True)
         return 2

@@ -37,7 +37,7 @@ from sqlalchemy.engine import Connection
 
 from telltale.store import _json
 from telltale.store._changes import Change, read_changes
-from telltale.store._sql import upsert
+from telltale.store._sql import insert_ignore, upsert
 from telltale.store.schema import finding_windows, findings, monitor_state
 from telltale.types import Finding, StoredFinding, Window
 
@@ -101,6 +101,14 @@ def record(conn: Connection, project: str, service: str, windows: Sequence[Evalu
     current = None if row is None else Cursor(float(row.evaluated_until), float(row.watermark))
     if current != expect:
         return False
+    if expect is None:
+        # The first tick has no row to lock: claim the cursor by inserting it. A replica
+        # racing us blocks on the key until we commit, then inserts nothing and stops here.
+        claimed = conn.execute(insert_ignore(conn, monitor_state, ("project", "service")).values(
+            project=project, service=service, evaluated_until=advance.evaluated_until, watermark=advance.watermark, ticked_at=now)
+            .returning(monitor_state.c.service)).first()
+        if claimed is None:
+            return False
     horizon = min((w.start for w in windows), default=advance.evaluated_until)
     log = read_changes(conn, project, service, horizon - CHANGE_HORIZON_S, advance.evaluated_until + window_s)
     state = _Ledger(conn, project, service, window_s, log, since=horizon)

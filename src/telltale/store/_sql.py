@@ -17,6 +17,11 @@ def _insert(conn: Connection, table: sa.Table) -> Any:
     return insert(table)
 
 
+def dialect_insert(conn: Connection, table: sa.Table) -> Any:
+    """The dialect's ``INSERT`` for ``table`` (it has ``on_conflict_do_*``): for statements the helpers here do not cover."""
+    return _insert(conn, table)
+
+
 def insert_ignore(conn: Connection, table: sa.Table, keys: Sequence[str]) -> Any:
     """``INSERT ... ON CONFLICT (keys) DO NOTHING`` for ``table``."""
     return _insert(conn, table).on_conflict_do_nothing(index_elements=list(keys))

@@ -404,3 +404,16 @@ slo_totals = sa.Table(
     sa.Column("total", sa.Double, nullable=False),
     comment="running sums of tt_slo_minutes: the counters /metrics exports for Prometheus",
 )
+
+# -- leases: background work one replica does for all (migration 0008) -----------------
+
+leases = sa.Table(
+    "tt_leases",
+    metadata,
+    sa.Column("name", sa.String(128), primary_key=True, comment="what the lease guards, e.g. 'jobs'"),
+    sa.Column("holder", sa.String(200), nullable=False, comment="host:pid:nonce of the replica holding it"),
+    sa.Column("acquired_at", sa.Double, nullable=False, comment="when this holder took it"),
+    sa.Column("expires_at", sa.Double, nullable=False, comment="free for another holder from this time on"),
+    sa.Column("moves", sa.BigInteger, nullable=False, comment="times it changed holder: a fencing counter"),
+    comment="one row per lease; taken and renewed by conditional upserts, so one holder at a time",
+)

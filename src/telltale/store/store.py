@@ -26,6 +26,7 @@ from telltale.store import (
     _findings,
     _indicator_data,
     _label_updates,
+    _leases,
     _metrics,
     _pages,
     _records,
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
     from telltale.store._changes import Change
     from telltale.store._findings import Cursor, Evaluated
     from telltale.store._label_updates import LabelMark
+    from telltale.store._leases import Lease
 
 @dataclass(frozen=True, slots=True)
 class WriteResult:
@@ -504,6 +506,27 @@ class Store:
     def alert_tx(self, *, write: bool = True) -> AbstractContextManager[Connection]:
         """A transaction for ``telltale.alerts``' outbox work (store/_alerts.py functions take it)."""
         return write_tx(self._engine) if write else read_tx(self._engine)
+
+    # leases: one replica at a time runs the background jobs (store/_leases.py) ---------
+
+    def acquire_lease(self, name: str, holder: str, ttl_s: float, now: float) -> bool:
+        """Take or keep lease ``name`` until ``now + ttl_s``; False while another holder's is unexpired."""
+        with write_tx(self._engine) as conn:
+            return _leases.acquire(conn, name, holder, ttl_s, now)
+
+    def renew_lease(self, name: str, holder: str, ttl_s: float, now: float) -> bool:
+        """Extend ``holder``'s unexpired lease to ``now + ttl_s``; False when it was lost."""
+        with write_tx(self._engine) as conn:
+            return _leases.renew(conn, name, holder, ttl_s, now)
+
+    def release_lease(self, name: str, holder: str, now: float) -> bool:
+        """Give the lease up now so another replica takes it without waiting for expiry."""
+        with write_tx(self._engine) as conn:
+            return _leases.release(conn, name, holder, now)
+
+    def lease(self, name: str) -> Lease | None:
+        with read_tx(self._engine) as conn:
+            return _leases.get(conn, name)
 
     def _ensure_project(self, conn: Connection, project: str) -> None:
         conn.execute(insert_ignore(conn, projects, ("name",)), [{"name": project, "created_at": self._clock.now()}])

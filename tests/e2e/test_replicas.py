@@ -1,0 +1,123 @@
+"""Two ``telltale serve`` replicas on one PostgreSQL act as one (issue 11.1; bench/replicas.py runs three under load).
+
+Real processes: the lease holder runs the background jobs and is SIGKILLed (no
+release); another replica takes the lease within 10 s and delivers the next alert; a
+local webhook receives every alert exactly once. Records posted to each replica over
+HTTP merge into one minute profile.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from telltale.alerts import enqueue
+from telltale.store import Store
+from tests.alerts.helpers import alert, spec_with
+from tests.alerts.standin import StandIn
+from tests.server.conftest import free_port
+
+pytestmark = pytest.mark.postgres
+
+TELLTALE = str(Path(sys.executable).with_name("telltale"))
+LEASE_TTL_S = 3.0  # takeover within ttl + 1 s retry; the default is 6 s
+
+
+def _serve(db: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "COLUMNS": "250", "PYTHONUNBUFFERED": "1"}
+    with log.open("wb") as out:
+        return subprocess.Popen([TELLTALE, "serve", "--db", db, "--port", str(port), "--monitor-every", "2",
+                                 "--lease-ttl", str(LEASE_TTL_S)], stdout=out, stderr=subprocess.STDOUT, env=env)
+
+
+def _wait(what: str, cond, timeout: float, logs: list[Path]) -> float:  # noqa: ANN001
+    t0 = time.monotonic()
+    while not cond():
+        if time.monotonic() - t0 > timeout:
+            pytest.fail(f"{what} did not happen within {timeout} s; logs:\n" + "\n".join(p.read_text() for p in logs))
+        time.sleep(0.05)
+    return time.monotonic() - t0
+
+
+def _up(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def test_replicas_move_the_lease_on_sigkill_and_deliver_each_alert_once(pg_url: str, tmp_path: Path) -> None:
+    hook = StandIn()
+    store = Store.open(pg_url)
+    token = store.create_token("default", name="test")
+    store.put_service("default", spec_with({"hook": {"webhook": {"url": hook.url, "allow_private": True}}}, {"data": ["hook"]},
+                                           group_wait_s=0))
+    enqueue(store, "default", alert("eta/nulls/prep_time_s", at=time.time()))
+    ports = [free_port() for _ in range(2)]
+    logs = [tmp_path / f"replica{i}.log" for i in range(2)]
+    procs = [_serve(pg_url, p, log) for p, log in zip(ports, logs)]
+    try:
+        # startup is mostly imports: seconds alone, tens of seconds on a machine shared with other work
+        _wait("both replicas answering /healthz", lambda: all(_up(p) for p in ports), 90, logs)
+        # records over HTTP to every replica, all in one minute: one merged profile
+        minute = (int(time.time()) // 60 - 1) * 60
+        for k, port in enumerate(ports):
+            body = [{"id": f"r{k}-{i}", "ts": minute + i % 60, "inputs": {"prep_time_s": 100.0 * k + i}} for i in range(50)]
+            r = httpx.post(f"http://127.0.0.1:{port}/v1/services/eta/predictions", json={"records": body},
+                           headers={"Authorization": f"Bearer {token}"}, timeout=10)
+            assert r.status_code == 200 and r.json()["accepted"] == 50, r.text
+        profile = store.read_profile("default", "eta", minute, minute + 60)
+        assert profile is not None and profile.n == 100 and store.count_predictions("default", "eta") == 100
+        assert (profile.fields["prep_time_s"].numeric.min, profile.fields["prep_time_s"].numeric.max) == (0.0, 149.0)  # both replicas' records
+
+        _wait("the first alert delivered", lambda: len(hook.requests) == 1 and _sent(store) == 1, 20, logs)
+        lease = store.lease("jobs")
+        assert lease is not None
+        pid = int(lease.holder.split(":")[1])
+        holder = next(p for p in procs if p.pid == pid)
+        holder.send_signal(signal.SIGKILL)
+        killed_at = time.monotonic()
+        holder.wait(5)
+        enqueue(store, "default", alert("eta/drift/prep_time_s", at=time.time()))  # raised while nobody holds the lease
+        _wait("another replica taking the lease", lambda: (store.lease("jobs") or lease).holder != lease.holder, 10, logs)
+        moved_s = time.monotonic() - killed_at
+        assert moved_s < 10.0
+        new = store.lease("jobs")
+        assert new is not None and new.moves == lease.moves + 1 and int(new.holder.split(":")[1]) in {p.pid for p in procs if p is not holder}
+        _wait("the second alert delivered", lambda: len(hook.requests) == 2, 15, logs)
+        time.sleep(5.0 + 1)  # another alert tick (every 5 s) on the survivor: nothing is sent again
+        titles = sorted(a["title"] for r in hook.requests for a in r.json()["alerts"])
+        assert titles == ["eta/drift/prep_time_s firing", "eta/nulls/prep_time_s firing"]
+        assert len(hook.requests) == 2 and _sent(store) == 2
+        _stop(procs)  # a clean stop releases the lease: no replica need wait for its expiry
+        released = store.lease("jobs")
+        assert released is not None and released.expires_at <= time.time()
+    finally:
+        _stop(procs)
+        hook.close()
+        store.close()
+
+
+def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for p in procs:
+        if p.poll() is None:
+            p.send_signal(signal.SIGINT)
+    for p in procs:
+        try:
+            p.wait(15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
+def _sent(store: Store) -> int:
+    from telltale.store import _alerts
+
+    with store.alert_tx(write=False) as conn:
+        return _alerts.outbox_counts(conn, "default").get("sent", 0)
