@@ -34,6 +34,7 @@ class DemoWindow:
     sources: dict[str, int]
     findings: list[Finding]
     faults: list[str]
+    guards: dict[str, int] = field(default_factory=dict)  # which guard took calls from the model, by name
 
     @property
     def n(self) -> int:
@@ -168,6 +169,7 @@ def _windows(store: Any, spec: ServiceSpec, start: float, end: float, window_s: 
             sources=dict(profile.sources) if profile is not None else {},
             findings=[f for f in found if f.window is not None and f.window.start.timestamp() == t],
             faults=[f.name for f in faults if f.start_h < (t1 - start) / 3600 and f.end_h > (t - start) / 3600 or f.active(mid_h)],
+            guards=dict(profile.guards) if profile is not None else {},
         ))
         t = t1
     return out
