@@ -61,13 +61,14 @@ class Interval:
     accepted_records: int = 0
     shed: int = 0
     other: int = 0
+    behind: int = 0
     acks: list[float] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def take(self) -> tuple[int, int, int, list[float]]:
+    def take(self) -> tuple[int, int, int, int, list[float]]:
         with self.lock:
-            out = (self.accepted_records, self.shed, self.other, self.acks)
-            self.accepted_records, self.shed, self.other, self.acks = 0, 0, 0, []
+            out = (self.accepted_records, self.shed, self.other, self.behind, self.acks)
+            self.accepted_records, self.shed, self.other, self.behind, self.acks = 0, 0, 0, 0, []
             return out
 
 
@@ -99,8 +100,12 @@ def batch_body(n: int, batch: int) -> bytes:
     return json.dumps({"records": records}).encode()
 
 
-async def open_loop(url: str, token: str, rate: float, seconds: float, batch: int, seen: Interval) -> int:
-    """Start batches at ``rate`` per second for ``seconds``; returns how many were started."""
+async def open_loop(url: str, token: str, rate: float, seconds: float, batch: int, seen: Interval, max_pending: int) -> int:
+    """Start batches at ``rate`` per second for ``seconds``; returns how many were started.
+
+    At most ``max_pending`` are outstanding: a batch due while that many wait for their
+    answer is not sent but counted (``behind``), so a server (or a machine) slower than
+    the offered rate cannot pile up an unbounded queue in this client."""
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
     async def one(c: httpx.AsyncClient, body: bytes) -> None:
@@ -129,6 +134,11 @@ async def open_loop(url: str, token: str, rate: float, seconds: float, batch: in
             due = start + n / rate
             if due > now:
                 await asyncio.sleep(due - now)
+            if len(pending) >= max_pending:
+                with seen.lock:
+                    seen.behind += 1
+                n += 1
+                continue
             task = asyncio.create_task(one(c, batch_body(n, batch)))
             pending.add(task)
             task.add_done_callback(pending.discard)
@@ -171,6 +181,7 @@ def main() -> None:
     ap.add_argument("--capacity", type=float, default=None, help="batches/s to take as capacity instead of measuring it")
     ap.add_argument("--clients", type=int, default=6)
     ap.add_argument("--batch", type=int, default=200)
+    ap.add_argument("--max-pending", type=int, default=32, help="batches outstanding at most; one due past that is counted as not sent")
     ap.add_argument("--db", default=None, help="store URL (default: a new SQLite file in a temporary directory)")
     a = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="telltale-soak-"))
@@ -196,8 +207,8 @@ def main() -> None:
         print(f"capacity: {capacity:.1f} batches/s = {capacity * a.batch:,.0f} records/s "
               f"({'measured, ' + str(a.clients) + ' closed-loop clients' if a.capacity is None else 'given'}, batches of {a.batch}); "
               f"soak at {a.fraction:.0%}: {rate:.1f} batches/s = {rate * a.batch:,.0f} records/s for {a.duration:.0f} s\n")
-        print("| elapsed s | RSS MB | accepted records/s | shed batches/s | other | ack p99 ms | db MB |")
-        print("|---:|---:|---:|---:|---:|---:|---:|")
+        print("| elapsed s | RSS MB | accepted records/s | shed batches/s | not sent (client behind) | other | ack p99 ms | db MB | load avg |")
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         seen = Interval()
         samples: list[tuple[float, float]] = []
         stop = threading.Event()
@@ -208,19 +219,20 @@ def main() -> None:
             while not stop.wait(max(0.0, last + a.sample_every - time.perf_counter())):
                 now = time.perf_counter()
                 rss = _rss_mb(proc.pid)
-                acc, shed, other, acks = seen.take()
+                acc, shed, other, behind, acks = seen.take()
                 dt = now - last
                 last = now
                 samples.append((now - t_start, rss))
                 p99 = f"{np.percentile(acks, 99) * 1000:.0f}" if acks else "-"
-                print(f"| {now - t_start:.0f} | {rss:.1f} | {acc / dt:,.0f} | {shed / dt:.2f} | {other} | {p99} | {db_size_mb(db):,.0f} |")
+                print(f"| {now - t_start:.0f} | {rss:.1f} | {acc / dt:,.0f} | {shed / dt:.2f} | {behind} | {other} | {p99} | "
+                      f"{db_size_mb(db):,.0f} | {os.getloadavg()[0]:.1f} |")
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
-        n = asyncio.run(open_loop(url, token, rate, a.duration, a.batch, seen))
+        n = asyncio.run(open_loop(url, token, rate, a.duration, a.batch, seen, a.max_pending))
         stop.set()
         sampler.join()
-        print(f"\n{n:,} batches started ({n * a.batch:,} records); server alive: {proc.poll() is None}")
+        print(f"\n{n:,} batches due ({n * a.batch:,} records); server alive: {proc.poll() is None}")
         print(verdict(samples, a.warmup, a.flat_pct))
     finally:
         proc.send_signal(signal.SIGTERM)
