@@ -154,12 +154,18 @@ _NANNYML = textwrap.dedent('''
 ''')
 
 
+#: CPU seconds (user + system) of the last child ``_measure`` waited for: on a machine
+#: shared with other jobs, wall time stretches with their load while CPU time mostly does not.
+LAST_CPU = [0.0]
+
+
 def _measure(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int]:
-    """(wall seconds, peak RSS MiB, exit code) of one child process."""
+    """(wall seconds, peak RSS MiB, exit code) of one child process (its CPU in ``LAST_CPU``)."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _pid, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
+    LAST_CPU[0] = usage.ru_utime + usage.ru_stime
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 1):
@@ -225,6 +231,7 @@ def main() -> None:
         print(f"data: {args.rows:,} reference and {args.rows:,} current rows, 20 columns"
               f"{f' (categorical levels {args.levels})' if levels else ''}, generated in {time.perf_counter() - t0:.1f}s")
         rows = []
+        cpu: dict[str, float] = {}
         for tool in tools:
             if tool == "telltale-saved":
                 wall, rss, flagged, critical, t_init = run_saved(ref, cur, d / f"{tool}.json")
@@ -239,13 +246,15 @@ def main() -> None:
             stable_flagged = [c for c in STABLE if c in flagged]
             stable_critical = None if critical is None else [c for c in STABLE if c in critical]
             rows.append((tool, wall, rss, found, stable_flagged, stable_critical))
-            print(f"  {tool}: {wall:.1f}s, {rss:.0f} MiB", flush=True)
+            cpu[tool] = LAST_CPU[0]
+            print(f"  {tool}: {wall:.1f}s, {cpu[tool]:.1f}s CPU, {rss:.0f} MiB", flush=True)
     print()
-    print("| tool | wall time (s) | peak RSS (MiB) | drifted found | stable flagged | stable flagged critical |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
+    print("| tool | wall time (s) | CPU time (s) | peak RSS (MiB) | drifted found | stable flagged | stable flagged critical |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for tool, wall, rss, found, sf, sc in rows:
         crit = "n/a" if sc is None else f"{len(sc)}/15"
-        print(f"| {tool} | {wall:.1f} | {rss:.0f} | {len(found)}/5 | {len(sf)}/15 | {crit} |")
+        print(f"| {tool} | {wall:.1f} | {cpu[tool]:.1f} | {rss:.0f} | {len(found)}/5 | {len(sf)}/15 | {crit} |")
     for tool, _w, _r, found, sf, _sc in rows:
         missed = [c for c in FAULTS if c not in found]
         if missed or sf:
@@ -255,7 +264,7 @@ def main() -> None:
         if anchors:
             fastest = min(anchors, key=lambda r: r[1])
             print(f"{tt[0]} is {fastest[1] / tt[1]:.1f}x faster than the faster anchor ({fastest[0]}) "
-                  f"and uses {tt[2] / min(r[2] for r in anchors):.2f}x the smaller anchor peak memory")
+                  f"({cpu[fastest[0]] / cpu[tt[0]]:.1f}x in CPU time) and uses {tt[2] / min(r[2] for r in anchors):.2f}x the smaller anchor peak memory")
 
 
 if __name__ == "__main__":

@@ -117,6 +117,19 @@ class NonFinite:
         self.token = token
 
 
+class LongText:
+    """A string over ``max_string_len`` found on the bytes (``server/longstrings.py``) and
+    never built: only its length in characters is kept."""
+
+    __slots__ = ("chars",)
+
+    def __init__(self, chars: int) -> None:
+        self.chars = chars
+
+    def __repr__(self) -> str:
+        return f"a string of {self.chars} characters"
+
+
 def value_problem(node: Any, path: str, limits: RecordLimits, depth: int = 1, *, allow_nonfinite: bool = False) -> tuple[str, str] | None:
     """The first value in ``node`` that breaks ``limits``: (dotted path, reason), or None.
 
@@ -145,6 +158,8 @@ def value_problem(node: Any, path: str, limits: RecordLimits, depth: int = 1, *,
         return path, f"is an integer of {len(node.text.lstrip('-'))} digits; the most is {limits.max_int_digits} (max_int_digits): send it as a string"
     if isinstance(node, NonFinite):
         return path, f"{node.token} is not a valid JSON number; send null for a missing value"
+    if isinstance(node, LongText):
+        return path, f"is a string of {node.chars} characters; the most is {limits.max_string_len} (max_string_len)"
     if isinstance(node, (dict, list, tuple)):
         if depth > limits.max_depth:
             return _outer(path), f"nests deeper than {limits.max_depth} levels (max_depth)"

@@ -162,7 +162,11 @@ def of_values(values: np.ndarray, keep: int = BATCH_KEEP) -> MergedQuantiles:
     For batch profiles (a reference, a report's current data, an engine's piece), where
     all values are at hand: the same values always give the same summary, and sorting
     releases the GIL where KLL's update holds it."""
-    x = np.sort(np.asarray(values, dtype=np.float64), kind="stable")
+    # NumPy's default sort (SIMD, about 12x a stable sort of 1M floats here); equal floats
+    # are interchangeable except -0.0 and 0.0, which ``+ 0.0`` makes one value, so the
+    # summary is the same whatever order the sort leaves them in
+    x = np.sort(np.asarray(values, dtype=np.float64))
+    x += 0.0
     ones = np.ones(x.size, dtype=np.int64)
     if x.size <= keep:
         return MergedQuantiles(x, ones, 0.0)

@@ -18,9 +18,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from telltale.server.longstrings import cut_long_strings
 from telltale.server.prescan import TOO_DEEP, cut_deep_records
 from telltale.types import RECORD_FIELDS, PredictionRecord
-from telltale.wire import DEFAULT_LIMITS, BigInt, NonFinite, RecordLimits, WireField, clean_text, ts_problem, value_problem
+from telltale.wire import DEFAULT_LIMITS, BigInt, LongText, NonFinite, RecordLimits, WireField, clean_text, ts_problem, value_problem
 
 _FIELDS: dict[str, WireField] = dict(RECORD_FIELDS)
 
@@ -57,20 +58,22 @@ def parse_body(body: bytes, limits: RecordLimits = DEFAULT_LIMITS) -> list[Any]:
     """The raw ``records`` list of ``{"records": [...]}``; BodyError when the shape is wrong.
 
     A record nested deeper than ``limits.max_depth`` is replaced, before parsing, by a
-    marker that ``parse_record`` answers as that record's error.
+    marker that ``parse_record`` answers as that record's error; a string value over
+    ``limits.max_string_len`` is never built (``LongText`` stands in, holding its length).
     """
+    body, unmark = cut_long_strings(body, limits.max_string_len)
     try:
         body = cut_deep_records(body, limits.max_depth)
     except ValueError as e:
         raise BodyError(str(e)) from None
     try:
         try:
-            doc = json.loads(body, parse_constant=NonFinite)
+            doc = json.loads(body, parse_constant=NonFinite, object_hook=unmark)
         except ValueError as e:
             if "integer string conversion" not in str(e):
                 raise
             # an integer of thousands of digits: parse again, keeping long ones as text
-            doc = json.loads(body, parse_constant=NonFinite, parse_int=_parse_int)
+            doc = json.loads(body, parse_constant=NonFinite, parse_int=_parse_int, object_hook=unmark)
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise BodyError(f"the body is not valid JSON ({e}); send {{\"records\": [{{...}}, ...]}}") from None
     except RecursionError:  # cannot happen after cut_deep_records; kept as a 4xx, never a 500
@@ -261,4 +264,6 @@ def _json_type(v: Any) -> str:
         return "an integer of too many digits"
     if isinstance(v, NonFinite):
         return v.token
+    if isinstance(v, LongText):
+        return repr(v)
     return type(v).__name__
