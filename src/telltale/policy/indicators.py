@@ -182,7 +182,7 @@ def objective_of(slo_objective: float | None, slo_max: float | None, slo_min: fl
     if slo_max is None:
         raise ValueError(f"SLO {name!r}: {r.name!r} needs max (the threshold in {r.indicator.unit})")
     if shape == "latency":
-        if slo_objective is not None and not math.isclose(slo_objective, r.percentile or 0):  # type: ignore[arg-type]
+        if slo_objective is not None and not math.isclose(slo_objective, r.percentile or 0):
             raise ValueError(f"SLO {name!r}: objective {slo_objective:g} disagrees with the percentile in {r.name!r}")
         return r.percentile  # type: ignore[return-value]
     if slo_objective is None:

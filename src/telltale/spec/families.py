@@ -30,7 +30,7 @@ def indicator_family(name: str, stage: str | None = None) -> str | None:
     try:
         from telltale.policy.indicators import resolve  # the table lives with the policy that computes it
     except ImportError:
-        resolve = None
+        resolve = None  # type: ignore[assignment]  # without the policy package: the fallbacks below
     if resolve is not None:
         try:
             return resolve(name, stage).indicator.family
