@@ -86,7 +86,8 @@ def _set(db: str | None, server: str | None, token: str | None, project: str, se
     if mode not in MODES:
         raise Failure(f"mode must be one of {', '.join(sorted(MODES))}, got {mode!r}", 2)
     if server:
-        return call(server, token, "PUT", f"/v1/services/{service}/control", json={"mode": mode, "reason": reason, "by": by})
+        answer: dict[str, Any] = call(server, token, "PUT", f"/v1/services/{service}/control", json={"mode": mode, "reason": reason, "by": by})
+        return answer
     store = open_store(db or "sqlite:///telltale.db")
     try:
         spec_of(store, project, service)

@@ -34,8 +34,10 @@ def _call(db: str | None, server: str | None, token: str | None, project: str, s
         raise Failure("give --db or --server, not both", 2)
     if server:
         method, path, body = http
-        return from_server(server, token, method, path, **({"json": body} if body is not None else {}))
-    return with_service(db or "sqlite:///telltale.db", project, service, local)
+        answer: dict[str, Any] = from_server(server, token, method, path, **({"json": body} if body is not None else {}))
+        return answer
+    result: dict[str, Any] = with_service(db or "sqlite:///telltale.db", project, service, local)
+    return result
 
 
 def _queue(store: Any, project: str, service: str, items: list[Any]) -> dict[str, Any]:

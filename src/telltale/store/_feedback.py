@@ -263,7 +263,7 @@ def joined_labels(conn: Connection, project: str, service: str, ids: Sequence[st
 
 # -- helpers --------------------------------------------------------------------------
 
-def _select_in(conn: Connection, q: Any, col: Any, values: Sequence[str]) -> Iterable[Any]:
+def _select_in(conn: Connection, q: Any, col: Any, values: Sequence[Any]) -> Iterable[Any]:
     for i in range(0, len(values), _CHUNK):
         yield from conn.execute(q.where(col.in_(values[i:i + _CHUNK])))
 
