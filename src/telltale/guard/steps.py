@@ -13,7 +13,7 @@ import contextvars
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from telltale.guard._ids import new_id
 from telltale.guard.breaker import FAILURE, LOW_CONFIDENCE, OOD
