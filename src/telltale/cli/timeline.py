@@ -55,7 +55,7 @@ def _from_server(server: str, token: str | None, service: str, since: str, until
         params["until"] = until
     if kinds:
         params["kind"] = kinds
-    answer: dict[str, Any] = call("GET", server, token, f"/v1/services/{service}/timeline", params=params)
+    answer: dict[str, Any] = call(server, token, "GET", f"/v1/services/{service}/timeline", params=params)
     return answer
 
 
