@@ -14,7 +14,7 @@ from tests.alerts.conftest import standin  # noqa: F401 - the fixture
 from tests.alerts.helpers import alert, spec_with
 
 
-def test_events_from_every_source_in_one_order_cause_first(sqlite_url, clock, standin):
+def test_events_from_every_source_in_one_order_cause_first(sqlite_url, clock, standin):  # noqa: F811 - the fixture imported above
     store = Store.open(sqlite_url, clock=clock)
     store.put_service("default", spec_with({"hook": {"webhook": {"url": standin.url, "allow_private": True}}}, {"data": ["hook"]},
                                            group_wait_s=0))

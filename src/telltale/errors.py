@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from telltale.types import Violation
 
 
 class TelltaleError(Exception):
@@ -34,7 +38,7 @@ class SpecError(TelltaleError, ValueError):
 class ContractViolation(TelltaleError, ValueError):
     """A record broke the contract and the caller asked for strict validation."""
 
-    def __init__(self, violations: list) -> None:  # list[telltale.types.Violation]
+    def __init__(self, violations: list[Violation]) -> None:
         self.violations = violations
         super().__init__("; ".join(f"{v.field}: {v.message}" for v in violations))
 

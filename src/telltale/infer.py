@@ -228,7 +228,7 @@ def _one_length(col: Any) -> bool:
 def _is_string(t: Any) -> bool:
     import pyarrow as pa
 
-    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
+    return bool(pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t))
 
 
 def _value_counts(col: Any) -> tuple[list[str], list[int]]:
@@ -271,7 +271,7 @@ def widen(lo: float, hi: float, unit: str | None = None, *, integer: bool = Fals
     a, b = _nice(a, down=True), _nice(b, down=False)
     if integer:
         a, b = float(math.floor(a)), float(math.ceil(b))
-    return (int(a) if a.is_integer() else a, int(b) if b.is_integer() else b)  # type: ignore[return-value]
+    return (int(a) if a.is_integer() else a, int(b) if b.is_integer() else b)
 
 
 def _nice(x: float, *, down: bool) -> float:

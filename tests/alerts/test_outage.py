@@ -31,7 +31,6 @@ def test_receiver_down_ten_minutes_then_back_gets_every_alert(db_url, clock, sta
     cfg = spec.alerting
     store = Store.open(db_url, clock=clock)
     store.put_service("default", spec)
-    t0 = clock.now()
 
     enqueue(store, "default", alert("eta/unit", incident="inc-1"))
     _run(store, clock, 60)

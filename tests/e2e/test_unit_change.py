@@ -8,7 +8,6 @@ fallback for every switched record because the field's range is required.
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from telltale.demo.eta_data import generate

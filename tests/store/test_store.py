@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import math
 import threading
-from pathlib import Path
 
 import numpy as np
 import pytest
 import sqlalchemy as sa
-from alembic.script import ScriptDirectory
 
 from telltale.control import ControlState
 from telltale.errors import StoreError
 from telltale.spec import ServiceSpec
 from telltale.store import Store, WriteResult
-from telltale.store import engine as engine_module
 from telltale.types import PredictionRecord, Violation
 
 T0 = 1_767_225_600.0  # 2026-01-01T00:00:00Z, a minute boundary

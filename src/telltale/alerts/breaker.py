@@ -14,7 +14,7 @@ from telltale.store._alerts import ReceiverState
 
 def backoff_s(attempt: int, base_s: float, cap_s: float) -> float:
     """Seconds before retry number ``attempt`` (1-based): base, 2 base, 4 base... up to cap."""
-    return min(cap_s, base_s * 2 ** max(0, attempt - 1))
+    return min(cap_s, base_s * 2.0 ** max(0, attempt - 1))
 
 
 def allows(state: ReceiverState, now: float) -> bool:

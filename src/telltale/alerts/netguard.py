@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from telltale.spec.alerting import private_reason, url_problem
@@ -40,7 +42,7 @@ class Pinned:
     extensions: dict[str, str] = field(default_factory=dict)
 
 
-def pin(url: str, allow_private: bool, resolve=socket.getaddrinfo) -> Pinned:  # noqa: ANN001 - injectable for tests
+def pin(url: str, allow_private: bool, resolve: Callable[..., Any] = socket.getaddrinfo) -> Pinned:  # resolve: injectable for tests
     """Resolve ``url``'s host and return a request target pinned to a permitted address.
 
     Raises BlockedTarget when any address of the host is not public (unless

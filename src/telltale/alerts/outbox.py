@@ -26,6 +26,7 @@ from telltale.types import Alert
 
 if TYPE_CHECKING:
     from telltale.spec import ServiceSpec
+    from telltale.spec.alerting import Receiver
     from telltale.store import Store
 
 #: How often the server's background loop should call ``deliver_due``: often enough that
@@ -83,7 +84,7 @@ def flush(store: Store, now: float) -> int:
         settled = True
         for name, receiver in spec.alerting.receivers_for(family):
             heard = [m for m in members if m.alert.severity in receiver.severities and not silenced(m.alert, mutes[project], now)]
-            if receiver.kind == "alertmanager":
+            if receiver.alertmanager is not None:  # kind "alertmanager": one unit per alert
                 timing = Timing(0.0, 0.0, receiver.alertmanager.resend_s)
                 units = [(f"{key}#{m.alert.fingerprint}", [m]) for m in heard]
             else:
@@ -93,7 +94,7 @@ def flush(store: Store, now: float) -> int:
                 gid = (project, service, name, ukey)
                 seen.add(gid)
                 d = decide(ualerts, states.get(gid), timing, now)
-                if d.verdict is Verdict.SEND:
+                if d.verdict is Verdict.SEND and d.state is not None:  # a SEND always carries its new state
                     n = Notification(project, service, name, ukey, family, owner, now, tuple(a.alert for a in d.alerts))
                     with store.alert_tx() as conn:
                         _alerts.put_notification(conn, project, service, name, ukey, n.to_json(), now)
@@ -134,7 +135,7 @@ def send_due(store: Store, now: float) -> int:
         rk = (row.project, row.service, row.receiver)
         spec = store.get_service(row.project, row.service)
         receiver = spec.alerting.receivers.get(row.receiver) if spec is not None else None
-        if receiver is None:
+        if spec is None or receiver is None:
             _end(store, row, now, "rejected", f"receiver {row.receiver!r} is no longer in the spec of {row.service!r}")
             continue
         if rk not in states:
@@ -142,7 +143,7 @@ def send_due(store: Store, now: float) -> int:
                 states[rk] = _alerts.receiver_state(conn, *rk)
         st = states[rk]
         cfg = spec.alerting
-        if not breaker.allows(st, now):
+        if not breaker.allows(st, now) and st.open_until is not None:  # (allows() is True without open_until)
             with store.alert_tx() as conn:
                 _alerts.postpone(conn, row.id, st.open_until)
             continue
@@ -162,7 +163,7 @@ def send_due(store: Store, now: float) -> int:
     return delivered
 
 
-def _send(receiver, row: OutboxRow, now: float) -> SendResult:  # noqa: ANN001 - spec Receiver
+def _send(receiver: Receiver, row: OutboxRow, now: float) -> SendResult:
     n = Notification.from_json(row.payload)
     try:
         req = render(receiver.kind, n, receiver.target, now=now, delivery_id=row.id)
@@ -171,7 +172,7 @@ def _send(receiver, row: OutboxRow, now: float) -> SendResult:  # noqa: ANN001 -
     return post(req, allow_private=receiver.target.allow_private, timeout_s=receiver.target.timeout_s)
 
 
-def _settle(store: Store, row: OutboxRow, receiver, st: ReceiverState, result: SendResult, now: float,  # noqa: ANN001
+def _settle(store: Store, row: OutboxRow, receiver: Receiver, st: ReceiverState, result: SendResult, now: float,
             spec: ServiceSpec) -> ReceiverState:
     """Record the attempt, move the row on, and update the receiver's breaker."""
     cfg = spec.alerting

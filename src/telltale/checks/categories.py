@@ -17,7 +17,7 @@ from __future__ import annotations
 from telltale.checks._common import input_column, pct, z_excess
 from telltale.profile import ColumnProfile, Profile
 from telltale.spec.model import ServiceSpec
-from telltale.types import Finding, Window
+from telltale.types import Finding, Severity, Window
 
 SPEC_CRITICAL = 0.01
 REFERENCE_CRITICAL = 0.05
@@ -55,6 +55,7 @@ def _against_spec(name: str, known: list[str], col: ColumnProfile, ref: ColumnPr
     base = ref.unseen / ref_n if ref is not None and ref_n else 0.0
     if z_excess(share, cat.count, base, ref_n or None) < MIN_Z:
         return None
+    severity: Severity
     if share >= SPEC_CRITICAL and col.unseen >= 10 and share >= 2 * base:
         severity, threshold = "critical", max(SPEC_CRITICAL, 2 * base)
     elif col.unseen >= 3:
@@ -81,6 +82,7 @@ def _against_reference(name: str, col: ColumnProfile, ref: ColumnProfile, window
     share = sum(new.values()) / cat.count
     if z_excess(share, cat.count, 0.0, rcat.count) < MIN_Z:
         return None
+    severity: Severity
     if share >= REFERENCE_CRITICAL:
         severity, threshold = "critical", REFERENCE_CRITICAL
     elif share >= REFERENCE_WARNING:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from telltale.checks._common import pct
 from telltale.profile import Profile
 from telltale.spec.model import ServiceSpec
-from telltale.types import Finding, Window
+from telltale.types import Finding, Severity, Window
 
 MIN_ROWS = 20
 REF_CRITICAL_EXCESS = 0.10
@@ -33,6 +33,7 @@ def check(spec: ServiceSpec, current: Profile, reference: Profile | None, window
     if reference is not None and reference.n >= MIN_ROWS:
         base = reference.duplicate_share
         against = f"the reference's {pct(base)}"
+        severity: Severity
         if d - base >= REF_CRITICAL_EXCESS and d >= 2 * base:
             severity, threshold = "critical", base + REF_CRITICAL_EXCESS
         elif d - base >= REF_WARNING_EXCESS and d >= 1.5 * base:

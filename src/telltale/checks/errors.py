@@ -20,7 +20,7 @@ from __future__ import annotations
 from telltale.checks._common import pct, z_excess
 from telltale.profile import Profile
 from telltale.spec.model import ServiceSpec
-from telltale.types import Finding, Window
+from telltale.types import Finding, Severity, Window
 
 ERROR_GUARDS = ("model_error", "deadline")
 DEFAULT_MAX = 0.01
@@ -79,7 +79,7 @@ def _against_limit(feature: str | None, statistic: str, k: int, n: int, limit: f
     rate = k / n
     if rate <= limit or k < MIN_ERRORS or z_excess(rate, n, limit) < MIN_Z:
         return None
-    severity = "critical" if k >= MIN_CRITICAL else "warning"
+    severity: Severity = "critical" if k >= MIN_CRITICAL else "warning"
     return Finding(
         kind="errors", feature=feature, severity=severity, statistic=statistic, value=rate, threshold=limit, window=window,
         message=f"{k} of {n} model calls failed ({pct(rate)}: {_causes(counts)}), above {source} of {pct(limit)}: "

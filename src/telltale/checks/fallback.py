@@ -15,7 +15,7 @@ from __future__ import annotations
 from telltale.checks._common import pct
 from telltale.profile import Profile
 from telltale.spec.model import ServiceSpec
-from telltale.types import Finding, Window
+from telltale.types import Finding, Severity, Window
 
 DEFAULT_MAX = 0.05
 MIN_CRITICAL = 10
@@ -34,7 +34,7 @@ def check(spec: ServiceSpec, current: Profile, reference: Profile | None, window
     share = n_back / total
     if share <= limit:
         return []
-    severity = "critical" if n_back >= MIN_CRITICAL else "warning"
+    severity: Severity = "critical" if n_back >= MIN_CRITICAL else "warning"
     steps = ", ".join(f"{s} {n}" for s, n in sorted(fell_back.items(), key=lambda kv: -kv[1]))
     return [Finding(
         kind="fallback", feature=None, severity=severity, statistic="fallback_rate", value=share, threshold=limit,

@@ -28,7 +28,7 @@ from telltale.checks._common import fmt, input_column, pct
 from telltale.profile import Profile
 from telltale.profile.profile import EVENT_LAG
 from telltale.spec.model import ServiceSpec
-from telltale.types import Finding, Window
+from telltale.types import Finding, Severity, Window
 
 CRITICAL_SHARE = 0.05
 WARNING_SHARE = 0.01
@@ -48,6 +48,7 @@ def check(spec: ServiceSpec, current: Profile, reference: Profile | None, window
         cutoff = window.start.timestamp() - field.max_staleness_s
         share = float(num.cdf([cutoff])[0])  # share of values at or before the cutoff
         stale = round(share * num.count)
+        severity: Severity
         if share >= CRITICAL_SHARE and stale >= 10:
             severity, threshold = "critical", CRITICAL_SHARE
         elif share >= WARNING_SHARE and stale >= 3:
@@ -64,7 +65,7 @@ def check(spec: ServiceSpec, current: Profile, reference: Profile | None, window
     return out
 
 
-def _severity(share: float, stale: int) -> tuple[str, float] | None:
+def _severity(share: float, stale: int) -> tuple[Severity, float] | None:
     if share >= CRITICAL_SHARE and stale >= 10:
         return "critical", CRITICAL_SHARE
     if share >= WARNING_SHARE and stale >= 3:
@@ -86,7 +87,7 @@ def _event_lag(spec: ServiceSpec, current: Profile, window: Window | None) -> li
         return []
     severity, threshold = verdict
     return [Finding(
-        kind="freshness", feature="event_ts", severity=severity, statistic="stale_share",  # type: ignore[arg-type]
+        kind="freshness", feature="event_ts", severity=severity, statistic="stale_share",
         value=share, threshold=threshold, window=window,
         message=f"event_ts is older than its {fmt(limit)} s limit (guard.max_staleness_s) in {pct(share)} of {num.count} "
                 f"records (median age {fmt(num.quantile(0.5))} s at decision time): the upstream feed or join is late, "

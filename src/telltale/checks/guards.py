@@ -19,7 +19,7 @@ from __future__ import annotations
 from telltale.checks._common import pct, z_excess
 from telltale.profile import Profile
 from telltale.spec.model import ServiceSpec
-from telltale.types import Finding, Window
+from telltale.types import Finding, Severity, Window
 
 CRITICAL_RISE = 0.05
 WARNING_RISE = 0.01
@@ -42,6 +42,7 @@ def check(spec: ServiceSpec, current: Profile, baseline: Profile | None, window:
         against = f"{pct(base)} of {base_n} in the hour before"
         rise = rate - base
         if z_excess(rate, current.n, base, base_n) >= MIN_Z:
+            severity: Severity
             if rise >= CRITICAL_RISE and rate >= 2 * base and k >= 10:
                 severity, threshold = "critical", base + CRITICAL_RISE
             elif rise >= WARNING_RISE and k >= 3:

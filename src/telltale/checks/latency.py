@@ -31,11 +31,11 @@ from telltale.indicators import parse_metric
 from telltale.profile import LATENCY, Profile, stage_column
 from telltale.profile.numeric import NumericSummary
 from telltale.spec.model import ServiceSpec
-from telltale.types import Finding, Window
+from telltale.types import Finding, Severity, Window
 
 MIN_CALLS = 20
 MIN_SLOW = 5
-BUDGET_QUANTILES = ((0.95, "critical"), (0.99, "warning"))
+BUDGET_QUANTILES: tuple[tuple[float, Severity], ...] = ((0.95, "critical"), (0.99, "warning"))
 BASELINE_QUANTILE = 0.95
 BASELINE_RATIO = 2.0
 MIN_RISE_MS = 10.0
@@ -93,7 +93,7 @@ def _passes(s: NumericSummary, q: float, limit: float) -> tuple[bool, float, int
     return share > 1.0 - q + 1e-12 and slow >= MIN_SLOW, share, slow
 
 
-def _finding(series: _Series, severity: str, q: float, s: NumericSummary, limit: float, against: str,
+def _finding(series: _Series, severity: Severity, q: float, s: NumericSummary, limit: float, against: str,
              share: float, slow: int, window: Window | None, advice: str) -> Finding:
     p = round(q * 100)
     value = s.quantile(q)

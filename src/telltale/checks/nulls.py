@@ -19,7 +19,7 @@ from __future__ import annotations
 from telltale.checks._common import input_column, pct, z_excess
 from telltale.profile import Profile
 from telltale.spec.model import ServiceSpec
-from telltale.types import Finding, Window
+from telltale.types import Finding, Severity, Window
 
 CRITICAL_EXCESS = 0.05
 WARNING_EXCESS = 0.01
@@ -45,6 +45,7 @@ def check(spec: ServiceSpec, current: Profile, reference: Profile | None, window
         z = z_excess(share, col.rows, base, n_ref)
         if z < MIN_Z:
             continue
+        severity: Severity
         if excess >= CRITICAL_EXCESS and n_null >= 10:
             severity, threshold = "critical", base + CRITICAL_EXCESS
         elif excess >= WARNING_EXCESS and n_null >= 3:

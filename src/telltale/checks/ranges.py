@@ -20,7 +20,7 @@ from __future__ import annotations
 from telltale.checks._common import fmt, input_column, pct, z_excess
 from telltale.profile import PREDICTION, ColumnProfile, Profile
 from telltale.spec.model import Range, ServiceSpec
-from telltale.types import Finding, Window
+from telltale.types import Finding, Severity, Window
 
 CRITICAL_SHARE = 0.01
 WARNING_COUNT = 3
@@ -56,6 +56,7 @@ def _one(name: str, rng: Range, col: ColumnProfile, ref: ColumnProfile | None, w
     n_ref = ref.numeric.count if ref is not None and ref.numeric is not None and ref.numeric.count else None
     if z_excess(share, n, base, n_ref) < MIN_Z or share < 2 * base:
         return None
+    severity: Severity
     if share >= CRITICAL_SHARE and bad >= 10:
         severity, threshold = "critical", max(CRITICAL_SHARE, 2 * base)
     elif bad >= WARNING_COUNT:

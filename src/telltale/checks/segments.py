@@ -15,7 +15,7 @@ from __future__ import annotations
 from telltale.checks._common import fmt, input_column, pct, z_excess
 from telltale.profile import SEGMENT, ColumnProfile, Profile
 from telltale.spec.model import ServiceSpec
-from telltale.types import Finding, Window
+from telltale.types import Finding, Severity, Window
 
 RARE = 0.05
 CRITICAL_GROWTH, CRITICAL_SHARE = 5.0, 0.10
@@ -47,10 +47,10 @@ def check(spec: ServiceSpec, current: Profile, reference: Profile | None, window
     return out
 
 
-def _worst_category(col: ColumnProfile, ref: ColumnProfile) -> tuple[str, float, float, str] | None:
+def _worst_category(col: ColumnProfile, ref: ColumnProfile) -> tuple[str, float, float, Severity] | None:
     cur, base = col.categorical.shares(), ref.categorical.shares()  # type: ignore[union-attr]
     n, n_ref = col.categorical.count, ref.categorical.count  # type: ignore[union-attr]
-    worst = None
+    worst: tuple[str, float, float, Severity] | None = None
     for value, c in cur.items():
         r = base.get(value, 0.0)
         if not 0 < r < RARE:
@@ -61,7 +61,7 @@ def _worst_category(col: ColumnProfile, ref: ColumnProfile) -> tuple[str, float,
     return worst
 
 
-def _worst_band(col: ColumnProfile, ref: ColumnProfile) -> tuple[str, float, float, str] | None:
+def _worst_band(col: ColumnProfile, ref: ColumnProfile) -> tuple[str, float, float, Severity] | None:
     lo_edge, hi_edge = ref.numeric.quantile(RARE), ref.numeric.quantile(1 - RARE)  # type: ignore[union-attr]
     if not lo_edge < hi_edge:
         return None
@@ -73,7 +73,7 @@ def _worst_band(col: ColumnProfile, ref: ColumnProfile) -> tuple[str, float, flo
     return max(hits, key=lambda b: b[2] / b[1]) if hits else None
 
 
-def _grade(c: float, r: float, n: int, n_ref: int) -> str | None:
+def _grade(c: float, r: float, n: int, n_ref: int) -> Severity | None:
     """The severity a rare segment's growth from share ``r`` to ``c`` earns, if any."""
     if z_excess(c, n, r, n_ref) < MIN_Z:
         return None
@@ -84,7 +84,7 @@ def _grade(c: float, r: float, n: int, n_ref: int) -> str | None:
     return None
 
 
-def _finding(name: str, segment: str, r: float, c: float, severity: str, n: int, window: Window | None) -> Finding:
+def _finding(name: str, segment: str, r: float, c: float, severity: Severity, n: int, window: Window | None) -> Finding:
     label = "segment" if name == SEGMENT else name
     return Finding(
         kind="segment", feature=name, severity=severity, statistic="segment_growth", value=c / r,

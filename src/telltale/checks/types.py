@@ -12,7 +12,7 @@ from __future__ import annotations
 from telltale.checks._common import fmt, input_column, pct, z_excess
 from telltale.profile import PREDICTION, ColumnProfile, Profile
 from telltale.spec.model import ServiceSpec
-from telltale.types import Finding, Window
+from telltale.types import Finding, Severity, Window
 
 CRITICAL_SHARE = 0.05
 WARNING_SHARE = 0.001
@@ -42,6 +42,7 @@ def check(spec: ServiceSpec, current: Profile, reference: Profile | None, window
         n_ref = ref.count if ref is not None and ref.count else None
         if z_excess(share, col.count, base, n_ref) < MIN_Z or share < 2 * base:
             continue
+        severity: Severity
         if share >= CRITICAL_SHARE and bad >= 10:
             severity, threshold = "critical", max(CRITICAL_SHARE, 2 * base)
         elif share >= WARNING_SHARE and bad >= 3:

@@ -34,7 +34,7 @@ from telltale.checks._common import NUMERIC_TYPES, fmt, input_column, pct
 from telltale.checks.unit_names import NAMES, conversions, describe_factor, generic_factors, unit_from_name
 from telltale.profile import ColumnProfile, Profile
 from telltale.spec.model import InputField, ServiceSpec
-from telltale.types import Finding, Window
+from telltale.types import Finding, Severity, Window
 
 QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 TAIL_RANKS = (0.25, 0.5, 0.75)
@@ -135,6 +135,8 @@ def _rescaled_share(col: ColumnProfile, ref: ColumnProfile | None, field: InputF
     num = col.numeric
     if num is None:
         return None
+    lo: float | None
+    hi: float | None
     if ref is not None and ref.numeric is not None:
         lo, hi = ref.numeric.min, ref.numeric.max
     elif field.range is not None:
@@ -195,9 +197,10 @@ def _finding(name: str, unit: str | None, col: ColumnProfile, ref: ColumnProfile
     num = col.numeric
     n = num.count if num is not None else 0
     affected = share * n
-    severity = "critical" if affected >= MIN_VALUES and share >= MIN_SHARE else "warning"
+    severity: Severity = "critical" if affected >= MIN_VALUES and share >= MIN_SHARE else "warning"
     looks = f"looks like {cand.hint}" if cand.unit is not None else "looks like it changed unit"
     part = "" if share >= 0.95 else f" in {pct(share)} of values"
+    assert num is not None  # both callers found a numeric summary
     cur_med = num.quantile(0.5) if share >= 0.95 or num is None else num.quantile(1.0 - share / 2 if cand.factor > 1 else share / 2)
     if ref is not None and ref.numeric is not None:
         base = f"the reference (median {fmt(cur_med)} vs {fmt(ref.numeric.quantile(0.5))})"

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 
@@ -30,7 +30,7 @@ def register(app: typer.Typer) -> None:
         console.print("[bold]telltale demo[/bold]: a food-delivery ETA model (scikit-learn) behind a guard, "
                       f"{hours:g} hours of simulated orders, four upstream and backend faults.\n")
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console) as bar:
-            tasks: dict[str, int] = {}
+            tasks: dict[str, TaskID] = {}
 
             def progress(stage: str, done: int, total: int) -> None:
                 if stage not in tasks:

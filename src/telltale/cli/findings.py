@@ -93,7 +93,8 @@ def _from_server(url: str, token: str | None, service: str, since: str, until: s
         except ValueError:
             detail = resp.text
         raise _Failure(f"{url} answered {resp.status_code}: {detail}", 2 if resp.status_code in (401, 404, 422) else 1)
-    return resp.json()
+    answer: dict[str, Any] = resp.json()
+    return answer
 
 
 def _from_store(db: str, project: str, service: str, since: str, until: str | None, state: str, window: float | None) -> dict[str, Any]:

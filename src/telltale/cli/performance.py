@@ -92,7 +92,9 @@ def _print_trust(console: Console, service: str, data: dict[str, Any]) -> None:
     table = Table(title=f"{service}: what people did with the output, per window", title_justify="left")
     for col in ("window start", "actor", "feedback", "override", "ignore", "correction"):
         table.add_column(col)
-    pct = lambda x: "-" if x is None else f"{x:.0%}"  # noqa: E731
+    def pct(x: float | None) -> str:
+        return "-" if x is None else f"{x:.0%}"
+
     for w in rows:
         table.add_row(w["window"]["start"].replace("+00:00", "Z"), "(all)", str(w["feedback"]), pct(w["override_rate"]), pct(w["ignore_rate"]), pct(w["correction_rate"]))
         for actor, r in w["actors"].items():

@@ -34,7 +34,8 @@ def _call(db: str | None, server: str | None, token: str | None, project: str, s
         raise Failure("give --db or --server, not both", 2)
     if server:
         method, path, body = http
-        return call(server, token, method, path, **({"json": body} if body is not None else {}))
+        answer: dict[str, Any] = call(server, token, method, path, **({"json": body} if body is not None else {}))
+        return answer
     return with_service(db, project, service, local)
 
 

@@ -55,7 +55,8 @@ def _from_server(server: str, token: str | None, service: str, since: str, until
         params["until"] = until
     if kinds:
         params["kind"] = kinds
-    return call(server, token, "GET", f"/v1/services/{service}/timeline", params=params)
+    answer: dict[str, Any] = call(server, token, "GET", f"/v1/services/{service}/timeline", params=params)
+    return answer
 
 
 def _from_store(db: str | None, project: str, service: str, since: str, until: str | None, kinds: list[str], limit: int) -> dict[str, Any]:

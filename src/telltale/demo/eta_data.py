@@ -75,4 +75,5 @@ def _hour_p() -> np.ndarray:
     w[11:14] = 3.0
     w[18:22] = 3.5
     w[0:7] = 0.05
-    return w / w.sum()
+    shares: np.ndarray = w / w.sum()
+    return shares

@@ -27,15 +27,17 @@ class EtaModel:
         self._est = HistGradientBoostingRegressor(
             max_iter=200, learning_rate=0.1, categorical_features=[n_num, n_num + 1], random_state=seed
         )
-        self._city = {c: i for i, c in enumerate(CITIES)}
-        self._vehicle = {v: i for i, v in enumerate(VEHICLES)}
+        # looked up with whatever a record holds (None, a number, a string)
+        self._city: dict[Any, int] = {c: i for i, c in enumerate(CITIES)}
+        self._vehicle: dict[Any, int] = {v: i for i, v in enumerate(VEHICLES)}
 
     def fit(self, orders: Orders) -> EtaModel:
         self._est.fit(self._matrix(orders.columns), orders.minutes)
         return self
 
     def predict(self, columns: Mapping[str, np.ndarray]) -> np.ndarray:
-        return self._est.predict(self._matrix(columns))
+        eta: np.ndarray = self._est.predict(self._matrix(columns))
+        return eta
 
     def predict_one(self, record: Mapping[str, Any]) -> float:
         row = [_num(record.get(n)) for n in _NUMERIC]
@@ -55,7 +57,8 @@ def rules_eta(record: Mapping[str, Any]) -> float:
     A value outside its contract range is not trusted: the typical value stands in.
     """
     prep_min = _within(record.get("prep_time_s"), 0.0, 7200.0, 600.0) / 60
-    kmh = VEHICLE_KMH.get(record.get("vehicle"), 18.0)
+    vehicle: Any = record.get("vehicle")  # any value: one that is not a vehicle gets the default speed
+    kmh = VEHICLE_KMH.get(vehicle, 18.0)
     km = _within(record.get("distance_km"), 0.0, 60.0, 3.0)
     return round(prep_min + 60 * km / kmh + 5.0, 1)
 

@@ -79,7 +79,8 @@ class Level:
         alpha = 1.0 / (self.sd * self.scale)
         z = np.multiply(x, alpha)
         z += -(self.median * alpha + self.offset / self.scale)
-        return np.clip(z, (-clip - self.offset) / self.scale, (clip - self.offset) / self.scale, out=z)
+        clipped: np.ndarray = np.clip(z, (-clip - self.offset) / self.scale, (clip - self.offset) / self.scale, out=z)
+        return clipped
 
     @property
     def mean(self) -> float:
@@ -125,7 +126,8 @@ class Cusum(Detector):
             raise ValueError(f"Cusum takes numbers, got {type(values).__name__}: {e}") from None
 
     def _finite(self, x: np.ndarray) -> np.ndarray:
-        return np.isfinite(x)
+        finite: np.ndarray = np.isfinite(x)
+        return finite
 
     def _fit_baseline(self, ref: np.ndarray) -> Level:
         med = _median(ref)
@@ -218,7 +220,8 @@ class RateCusum(Detector):
         return x
 
     def _finite(self, x: np.ndarray) -> np.ndarray:
-        return np.isfinite(x).all(axis=1) & (x[:, 1] > 0)
+        finite: np.ndarray = np.isfinite(x).all(axis=1) & (x[:, 1] > 0)
+        return finite
 
     def _fit_baseline(self, ref: np.ndarray) -> Rate:
         k, n = float(ref[:, 0].sum()), float(ref[:, 1].sum())
@@ -241,7 +244,7 @@ class RateCusum(Detector):
     def _chart(self, j: int) -> tuple[int, float]:
         return (1 if j % 2 == 0 else -1), self.ratios[j // 2]
 
-    def _series(self, x: np.ndarray, params: Any) -> np.ndarray:
+    def _series(self, x: np.ndarray, params: Any) -> tuple[np.ndarray, bool]:
         u = np.empty((2, len(x)))
         u[0] = x[:, 0]
         np.subtract(x[:, 1], x[:, 0], out=u[1])

@@ -34,7 +34,7 @@ from telltale.detect.detector import Alarm, Detector
 from telltale.detect.signals import SIGNALS, Signal
 from telltale.profile import Profile
 from telltale.spec.model import ServiceSpec
-from telltale.types import Finding, Window
+from telltale.types import Finding, Severity, Window
 
 #: Mean minutes between false alarms on one stationary signal: one a month (30 days).
 ARL0_MIN = 43_200
@@ -152,7 +152,7 @@ def _findings(found: list[tuple[str, str | None, Episode]], t0: int, window: Win
     for (kind, feature), eps in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
         eps.sort(key=lambda e: (e.onset.start, e.onset.index, e.signal.name))
         first = eps[0]
-        severity = "critical" if any(_critical(e) for e in eps) else "warning"
+        severity: Severity = "critical" if any(_critical(e) for e in eps) else "warning"
         text = "; ".join(_sentence(e, t0) for e in eps)
         out.append(Finding(
             kind=kind, feature=feature, severity=severity, statistic="cusum", value=first.onset.statistic,

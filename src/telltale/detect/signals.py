@@ -64,7 +64,7 @@ def _latencies(spec: ServiceSpec | None, profiles: Sequence[Profile]) -> list[tu
     return out + [(k[len(STAGE_PREFIX):], k) for k in stages]
 
 
-def _column(name: str, feature: str | None = None) -> Callable[[Sequence[Profile]], list[tuple[str | None, str]]]:
+def _column(name: str, feature: str | None = None) -> Callable[[ServiceSpec | None, Sequence[Profile]], list[tuple[str | None, str]]]:
     def features(spec: ServiceSpec | None, profiles: Sequence[Profile]) -> list[tuple[str | None, str]]:
         return [(feature, name)] if any(_numbers(p.fields.get(name)) for p in profiles) else []
     return features

@@ -77,7 +77,7 @@ def is_numeric_column(values: Any) -> bool:
 
     if isinstance(values, (pa.Array, pa.ChunkedArray)):
         t = values.type
-        return pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t) or pa.types.is_timestamp(t)
+        return bool(pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t) or pa.types.is_timestamp(t))
     return np.asarray(values).dtype.kind in "iuf"
 
 
@@ -181,7 +181,7 @@ def _is_timestamp(values: Any) -> bool:
     import pyarrow as pa
 
     if isinstance(values, (pa.Array, pa.ChunkedArray)):
-        return pa.types.is_timestamp(values.type) or pa.types.is_date(values.type)
+        return bool(pa.types.is_timestamp(values.type) or pa.types.is_date(values.type))
     return np.asarray(values).dtype.kind == "M"
 
 

@@ -81,7 +81,7 @@ class NumericDist:
     @property
     def rank_error(self) -> float:
         """The sketch's normalised rank error (0 for exact values)."""
-        if self.sketch is None or not self.sketch.is_estimation_mode():  # type: ignore[attr-defined]
+        if self.sketch is None or not self.sketch.is_estimation_mode():
             return 0.0
         return float(self.sketch.normalized_rank_error(False))
 

@@ -8,7 +8,7 @@ values that remain are unchanged.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 
@@ -68,7 +68,7 @@ def compare(feature: str, reference: Dist, current: Dist, *, method: str = "auto
     m = choose_method(numeric, reference.n, current.n, method)
     warn, crit = thresholds(m, threshold)
     mr, mc = reference.missing_share, current.missing_share
-    base = dict(feature=feature, kind=kind, method=m.name, warning=warn, threshold=crit, missing_reference=mr,
+    base: dict[str, Any] = dict(feature=feature, kind=kind, method=m.name, warning=warn, threshold=crit, missing_reference=mr,
                 missing_current=mc, n_reference=reference.n, n_current=current.n)
     if reference.total == 0 or current.total == 0:
         side = "reference" if reference.total == 0 else "current"

@@ -73,4 +73,4 @@ def _observed(col: Any) -> bool:
 def _numeric(ref_col: Any, cur_col: Any, declared: str) -> bool:
     if declared not in ("float", "int", "timestamp"):
         return False
-    return ref_col.kind == "numeric" and cur_col.kind == "numeric"
+    return bool(ref_col.kind == "numeric" and cur_col.kind == "numeric")

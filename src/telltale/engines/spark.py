@@ -77,7 +77,9 @@ def partials(df: Any, spec_json: str) -> list[bytes]:
                 p = Profile.from_columns(spec, pa.Table.from_batches([batch]))
                 merged = p if merged is None else merged.merge(p)
         if merged is not None:
-            part = TaskContext.get().partitionId()
+            ctx = TaskContext.get()
+            assert ctx is not None  # this runs inside a Spark task
+            part = ctx.partitionId()
             yield pa.RecordBatch.from_pydict({"partition": [part], "profile": [merged.to_bytes()]},
                                              schema=pa.schema([("partition", pa.int64()), ("profile", pa.binary())]))
 

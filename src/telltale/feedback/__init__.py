@@ -7,13 +7,15 @@ the output, and what the two say about the model (realized performance, trust).
 :func:`performance_findings` and :func:`trust_findings` per window.
 """
 
+from typing import Any
+
 from telltale.feedback.client import FeedbackClient, connect
 from telltale.feedback.event import ACTIONS, FeedbackEvent
 
 __all__ = ["ACTIONS", "FeedbackClient", "FeedbackEvent", "connect", "performance_findings", "trust_findings"]
 
 
-def __getattr__(name: str):  # the findings load the spec and numpy: only when asked for
+def __getattr__(name: str) -> Any:  # the findings load the spec and numpy: only when asked for
     if name == "performance_findings":
         from telltale.performance.findings import performance_findings
 

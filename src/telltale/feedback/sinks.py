@@ -104,4 +104,5 @@ class FeedbackHttpSink:
             raise StoreError(f"POST {url} failed: {type(e).__name__}: {e}") from e
         if resp.status_code != 200:
             raise StoreError(f"POST {url} answered {resp.status_code}: {resp.text[:300]}")
-        return resp.json()
+        answer: dict[str, Any] = resp.json()
+        return answer

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from telltale.feedback.counts import TrustCounts
 from telltale.spec.model import ServiceSpec
-from telltale.types import Finding, Window
+from telltale.types import Finding, Severity, Window
 
 if TYPE_CHECKING:
     from telltale.store import Store
@@ -79,7 +79,8 @@ def trust_windows(store: Store, project: str, service: str, since: float, until:
     t = since
     while t < until:
         w1 = min(t + window_s, until)
-        overall, by_actor = TrustCounts(), defaultdict(TrustCounts)
+        overall = TrustCounts()
+        by_actor: defaultdict[str, TrustCounts] = defaultdict(TrustCounts)
         for m, actor, c in rows:
             if t <= m < w1:
                 overall = overall.merge(c)
@@ -125,7 +126,7 @@ def _compare(spec: ServiceSpec, cur: TrustCounts, ref: TrustCounts, window: Wind
         z = (p1 - p0) / se if se > 0 else 0.0
         if p1 - p0 < s.min_change or z < s.z:
             continue
-        severity = "critical" if p1 - p0 >= 2 * s.min_change and z >= 2 * s.z else "warning"
+        severity: Severity = "critical" if p1 - p0 >= 2 * s.min_change and z >= 2 * s.z else "warning"
         feature = f"{stat}:{actor}" if actor else stat
         out.append(Finding(
             kind="trust", feature=feature, severity=severity, statistic=stat, value=p1, threshold=p0 + s.min_change,

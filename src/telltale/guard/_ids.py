@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import itertools
 import os
+from typing import Any
 
-_state: list = []
+_state: list[Any] = []  # [prefix, itertools.count]; replaced whole after a fork
 
 
 def _reset() -> None:
@@ -24,5 +25,7 @@ os.register_at_fork(after_in_child=_reset)
 
 def new_id() -> str:
     """A process-unique, globally unlikely-to-collide id such as ``'9f86d081884c-1a'``."""
+    prefix: str
+    counter: itertools.count[int]
     prefix, counter = _state
     return prefix + "%x" % next(counter)

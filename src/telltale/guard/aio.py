@@ -8,6 +8,7 @@ import asyncio
 import contextvars
 import inspect
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from typing import Any
 
 from telltale.guard.steps import MODEL_SOURCES, Outcome, Steps, _release
@@ -45,7 +46,8 @@ class AsyncSteps(Steps):
         return self._finish(record, violations, route, value, confidence, usage, source, attempts, reasons,
                             ctx, t0, event_ts, fut if timed_out else None)
 
-    async def _acall(self, model: Callable[..., Any], record: Mapping[str, Any], deadline: float | None):
+    async def _acall(self, model: Callable[..., Any], record: Mapping[str, Any], deadline: float | None
+                     ) -> tuple[Any, BaseException | None, int, bool, asyncio.Future[Outcome] | Future[Outcome] | None]:
         is_async = inspect.iscoroutinefunction(model)
         if deadline is None:
             if is_async:

@@ -21,6 +21,7 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from telltale.clock import Clock
 from telltale.spec.model import BreakerSettings
@@ -72,7 +73,7 @@ class CircuitBreaker:
         self.changes: deque[StateChange] = deque(maxlen=history)
         self.change_count = 0
         self.rejected = 0
-        self._ok_ticks: itertools.count | None = None  # set while clean successes may skip the lock
+        self._ok_ticks: itertools.count[int] | None = None  # set while clean successes may skip the lock
         self._ok_seen = 0
         self._reset_window()
         self._opened_at = 0.0
@@ -148,7 +149,7 @@ class CircuitBreaker:
     # -- window -------------------------------------------------------------------------
     def _reset_window(self) -> None:
         # count window: outcomes only, the deque drops the oldest; time window: (time, outcome)
-        self._ring: deque = deque() if self._time_window else deque(maxlen=self._size)
+        self._ring: deque[Any] = deque() if self._time_window else deque(maxlen=self._size)
         self._n = self._fail = self._ood = self._lowc = 0
         self._ok_ticks = None
 

@@ -24,7 +24,8 @@ import inspect
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from concurrent.futures import Future
+from typing import Any, cast
 
 from telltale.clock import SYSTEM_CLOCK, Clock, SystemClock
 from telltale.contract import Contract
@@ -46,10 +47,10 @@ from telltale.guard.retry import RetryPolicy
 from telltale.guard.stage import CURRENT, FINISHED, CallContext, Stage
 from telltale.guard.staleness import StalenessGate
 from telltale.guard.stats import Counters, GuardStats
-from telltale.guard.steps import _NO_VERSION, MODEL_SOURCES, _release
+from telltale.guard.steps import _NO_VERSION, MODEL_SOURCES, Outcome, _release
 from telltale.guard.versions import CanaryRouter, ShadowRunner, Version, as_version
 from telltale.spec.model import ServiceSpec
-from telltale.types import Decision, PredictionRecord
+from telltale.types import Decision, PredictionRecord, Violation
 
 
 class Guard(AsyncSteps):
@@ -159,7 +160,8 @@ class Guard(AsyncSteps):
         self._owned_control = isinstance(control, str)  # built here from a URL: closed with the guard
         if isinstance(control, str):
             control = control_source_for(control, project=project, token=token)
-        self._poller = ControlPoller(control, spec.service, g.control_poll_s, clock) if control else None
+        # control is a source here, or False/None: True was replaced by record_to (or refused) above
+        self._poller = ControlPoller(cast(ControlSource, control), spec.service, g.control_poll_s, clock) if control else None
         # nothing for admission to weigh but the contract and the breaker: no out-of-distribution
         # score, no canary, no deadline, no staleness limit (a control mode other than normal is
         # checked per call)
@@ -308,11 +310,15 @@ class Guard(AsyncSteps):
         violations = [] if self._valid(record) else self._check(record)
         breaker = self.breaker
         poller = self._poller
+        route: Version | None
         if (self._plain_admit and not violations and primary is not None and (breaker is None or breaker.state is CLOSED)
                 and (poller is None or poller.normal)):
             route, source = primary, "model"  # what _admit decides here (a closed breaker's allow() is True)
         else:
             route, source = self._admit(record, violations, key, primary, reasons, ctx, t0, event_ts)
+        raw: Any
+        err: BaseException | None
+        fut: Future[Outcome] | None
         raw, err, attempts, timed_out, fut = None, None, 0, False, None
         bh = self.bulkhead
         if route is not None and bh is not None and not bh.acquire():
@@ -355,7 +361,7 @@ class Guard(AsyncSteps):
                                 ctx, t0, event_ts, fut if timed_out else None)
         return self._finish_plain(record, violations, route, value, confidence, source, attempts, reasons, ctx, t0, event_ts)
 
-    def _finish_plain(self, record: Mapping[str, Any], violations: list, route: Version | None, value: Any,
+    def _finish_plain(self, record: Mapping[str, Any], violations: list[Violation], route: Version | None, value: Any,
                       confidence: float | None, source: str, attempts: int, reasons: list[str], ctx: CallContext,
                       t0: float, event_ts: float | None) -> Decision:
         """``_finish`` when there is nothing to add: no stage timings or overruns, no cost,
@@ -386,7 +392,7 @@ class Guard(AsyncSteps):
         return Decision(did, value, source, confidence, reasons, latency_ms, stages, violations, version, None)
 
 
-def _as_call(fn: Callable[..., Any], version: Version, args: tuple, kwargs: dict, is_async: bool) -> tuple[Mapping[str, Any], Version]:
+def _as_call(fn: Callable[..., Any], version: Version, args: tuple[Any, ...], kwargs: dict[str, Any], is_async: bool) -> tuple[Mapping[str, Any], Version]:
     """Normalise a wrapped function's call to (record, version calling ``fn`` the same way)."""
     if len(args) == 1 and not kwargs and isinstance(args[0], Mapping):
         return args[0], version

@@ -61,6 +61,7 @@ class GuardCollector:
         for state in STATES:
             m.add_metric([*svc, state], 1 if s.breaker_state == state else 0)
         yield m
+        value: float  # the counters below are ints, the gauges after them may be floats
         for name, doc, value in (
             ("breaker_changes", "Circuit breaker state changes.", s.breaker_changes),
             ("breaker_rejected", "Calls failed fast by an open breaker.", s.breaker_rejected),

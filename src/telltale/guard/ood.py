@@ -94,7 +94,7 @@ def _from_reference(spec: ServiceSpec, reference: Any) -> dict[str, Any]:
             continue
         num = getattr(col, "numeric", None)
         cat = getattr(col, "categorical", None)
-        if num is not None and getattr(num, "count", 0):
+        if num is not None and getattr(num, "count", None):
             out[name] = (float(num.quantile(_LO_Q)), float(num.quantile(_HI_Q)))
         elif cat is not None and getattr(cat, "exact", False):
             items = cat.items

@@ -75,7 +75,7 @@ class OutputGates:
         # passes every gate (the range is clamped to finite floats, which also keeps out
         # inf and NaN). None when the output is not a number or has classes.
         num = {"float": float, "int": int}.get(self._type)
-        self.plain: tuple[type, float, float] | None = (
+        self.plain: tuple[type[float], float, float] | None = (
             (num, max(self._lo, -sys.float_info.max), min(self._hi, sys.float_info.max))
             if num is not None and self._classes is None else None)
 

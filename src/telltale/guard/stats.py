@@ -28,7 +28,7 @@ class Counters:
         # source -> a tick counter; a count cannot be read without advancing it, so a
         # read (under the lock) takes a tick too, and the ticks taken by reads are kept
         # in _reads and subtracted
-        self._ticks: dict[str, itertools.count] = {}
+        self._ticks: dict[str, itertools.count[int]] = {}
         self._reads: dict[str, int] = {}
         self.triggers: Counter[str] = Counter()
         self.events: Counter[str] = Counter()
@@ -39,7 +39,7 @@ class Counters:
             tick = self.ticker(source)
         next(tick)
 
-    def ticker(self, source: str) -> itertools.count:
+    def ticker(self, source: str) -> itertools.count[int]:
         """The counter of ``source``: ``next(ticker)`` counts one call, as ``served`` does."""
         with self._lock:
             self._reads.setdefault(source, 0)

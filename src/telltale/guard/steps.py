@@ -13,7 +13,7 @@ import contextvars
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telltale.guard._ids import new_id
 from telltale.guard.breaker import FAILURE, LOW_CONFIDENCE, OOD
@@ -25,6 +25,23 @@ from telltale.guard.stage import CURRENT, FINISHED, CallContext
 from telltale.guard.versions import Version
 from telltale.types import Decision, PredictionRecord
 
+if TYPE_CHECKING:
+    import threading
+
+    from telltale.clock import Clock
+    from telltale.types import Violation
+    from telltale.guard.breaker import CircuitBreaker
+    from telltale.guard.cost import CostModel
+    from telltale.guard.deadline import LateRecords, WorkerPool
+    from telltale.guard.fallback import FallbackChain
+    from telltale.guard.ood import OODScorer
+    from telltale.guard.output import OutputGates
+    from telltale.guard.polling import ControlPoller
+    from telltale.guard.staleness import StalenessGate
+    from telltale.guard.stats import Counters
+    from telltale.guard.versions import CanaryRouter, ShadowRunner
+    from telltale.record.base import Recorder
+
 #: Outcome of running the model: (raw answer, error, attempts, timed out).
 Outcome = tuple[Any, BaseException | None, int, bool]
 
@@ -34,6 +51,43 @@ MODEL_SOURCES = frozenset({"model", "canary"})
 
 class Steps:
     """The guard's per-call steps (see the module docstring)."""
+
+    # set in Guard.__init__; declared here so the steps are type-checked against them
+    service: str
+    _clock: Clock
+    _mono: Callable[[], float]
+    _wall: Callable[[], float]
+    _key: int
+    _check: Callable[[Mapping[str, Any]], list[Violation]]
+    _budget_s: float | None
+    _primary: Version | None
+    _previous: Version | None
+    _canary: Version | None
+    _router: CanaryRouter | None
+    breaker: CircuitBreaker | None
+    retry: RetryPolicy | None
+    bulkhead: Bulkhead | None
+    _gates: OutputGates
+    _ood: OODScorer | None
+    _ood_max: float
+    _ood_blocks: bool
+    _stale: StalenessGate | None
+    _chain: FallbackChain
+    _cost: CostModel
+    _costed: bool
+    _components: dict[str, str]
+    _segment: str | None
+    counters: Counters
+    last_record_error: str | None
+    _recorder: Recorder | None
+    _record_to: str
+    _project: str
+    _token: str | None
+    _recorder_lock: threading.Lock
+    _pool: WorkerPool | None
+    _late: LateRecords
+    _shadow: ShadowRunner | None
+    _poller: ControlPoller | None
 
     # -- calling the model (sync) ----------------------------------------------------------
     def _attempts(self, model: Callable[..., Any], record: Mapping[str, Any], deadline: float | None) -> Outcome:
@@ -85,7 +139,8 @@ class Steps:
         self.counters.add("retries")
         return delay
 
-    def _attempts_by_deadline(self, model: Callable[..., Any], record: Mapping[str, Any], deadline: float):
+    def _attempts_by_deadline(self, model: Callable[..., Any], record: Mapping[str, Any], deadline: float
+                              ) -> tuple[Any, BaseException | None, int, bool, Future[Outcome] | None]:
         try:
             fut: Future[Outcome] = self._pool.submit(contextvars.copy_context().run, self._attempts, model, record, deadline)  # type: ignore[union-attr]
         except RuntimeError as e:  # the pool was shut down by close(): serve the fallback, say why
@@ -108,7 +163,7 @@ class Steps:
             poller.nudge(t0)
         return ctx
 
-    def _admit(self, record: Mapping[str, Any], violations: list, key: Any, primary: Version | None,
+    def _admit(self, record: Mapping[str, Any], violations: list[Violation], key: Any, primary: Version | None,
                reasons: list[str], ctx: CallContext, t0: float, event_ts: float | None = None) -> tuple[Version | None, str]:
         """Decide whether this call goes to a model, and which. (None, why) means fallback."""
         if violations:
@@ -228,7 +283,7 @@ class Steps:
         ctx.guard = f"output_{gate[0]}"
         return value, confidence, usage, "fallback"
 
-    def _finish(self, record: Mapping[str, Any], violations: list, route: Version | None, value: Any,
+    def _finish(self, record: Mapping[str, Any], violations: list[Violation], route: Version | None, value: Any,
                 confidence: float | None, usage: Any, source: str, attempts: int, reasons: list[str],
                 ctx: CallContext, t0: float, event_ts: float | None, late: Any) -> Decision:
         ctx.owner = FINISHED  # the next call or stage in this context starts a fresh one

@@ -23,7 +23,7 @@ from telltale.checks._common import fmt, pct, z_excess
 from telltale.profile import PREDICTION, Profile
 from telltale.profile.profile import LATENCY
 from telltale.spec import ServiceSpec
-from telltale.types import Finding, Window
+from telltale.types import Finding, Severity, Window
 
 ERROR_GUARDS = frozenset({"model_error", "deadline"})
 ERROR_RISE, ERROR_CRITICAL_RISE, ERROR_CRITICAL_COUNT, MIN_Z = 0.02, 0.05, 10, 4.0
@@ -54,7 +54,7 @@ def _errors(label: str, v: str, pv: str, canary: Profile, primary: Profile, wind
     rate, base = k / canary.n, k0 / primary.n
     if rate - base < ERROR_RISE or z_excess(rate, canary.n, base, primary.n) < MIN_Z:
         return None
-    severity = "critical" if rate - base >= ERROR_CRITICAL_RISE and k >= ERROR_CRITICAL_COUNT else "warning"
+    severity: Severity = "critical" if rate - base >= ERROR_CRITICAL_RISE and k >= ERROR_CRITICAL_COUNT else "warning"
     return Finding("errors", label, severity, "canary_error_rate", rate, base + ERROR_RISE, window,
                    f"canary {v} lost {k} of {canary.n} calls ({pct(rate)}) to model errors or timeouts, against {pct(base)} "
                    f"of {primary.n} for the primary {pv} in the same window: stop the rollout and read the canary's errors")
@@ -67,7 +67,7 @@ def _latency(label: str, v: str, pv: str, canary: Profile, primary: Profile, win
     p, p0 = a.numeric.quantile(0.95), b.numeric.quantile(0.95)
     if p < LATENCY_RATIO * p0 or p - p0 < LATENCY_MIN_MS:
         return None
-    severity = "critical" if p >= LATENCY_CRITICAL_RATIO * p0 else "warning"
+    severity: Severity = "critical" if p >= LATENCY_CRITICAL_RATIO * p0 else "warning"
     return Finding("latency", label, severity, "canary_p95_ratio", p / p0 if p0 > 0 else None, LATENCY_RATIO, window,
                    f"canary {v} answers in {fmt(p)} ms at p95, against {fmt(p0)} ms for the primary {pv} in the same window "
                    f"({fmt(p / p0) if p0 > 0 else 'inf'}x): find the slow stage in the canary's records before widening the rollout")

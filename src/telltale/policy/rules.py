@@ -107,7 +107,8 @@ def _finding(rule: Rule, c: RuleCondition, inputs: RuleInputs) -> RuleVerdict:
 
 
 def _indicator(rule: Rule, c: RuleCondition, inputs: RuleInputs) -> RuleVerdict:
-    r = resolve(c.indicator, c.stage)  # type: ignore[arg-type]
+    assert c.indicator is not None  # an indicator condition (the caller checked)
+    r = resolve(c.indicator, c.stage)
     need, of = _checks(c)
     end = int(inputs.now // MINUTE) * MINUTE
     every = int(c.every)

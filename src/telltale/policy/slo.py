@@ -113,7 +113,7 @@ class StoredSums:
         self.end = int(now // MINUTE) * MINUTE
         self._spans = spans(slo.slo.period, slo.slo.no_data_after)
         got = store.slo_sums(project, service, slo.name, self.end, self._spans)
-        self._by = dict(zip(self._spans, got))
+        self._by: dict[float, tuple[float, float, float]] = dict(zip(self._spans, got))  # span -> (bad, total, records)
 
     def sums(self, end: int, seconds: float) -> tuple[float, float]:
         self._at(end)

@@ -40,7 +40,7 @@ UNSENT: deque[tuple[str, Alert]] = deque(maxlen=1000)
 def default_notify(store: Any) -> Notify:
     """``telltale.alerts.enqueue`` (the durable outbox) when it is installed, else ``UNSENT``."""
     try:
-        from telltale.alerts import enqueue  # type: ignore[attr-defined]
+        from telltale.alerts import enqueue
     except ImportError:
         def keep(project: str, alert: Alert) -> None:
             log.warning("no alert outbox installed (telltale.alerts): %s %s %s", project, alert.state, alert.title)
@@ -145,6 +145,7 @@ def _act(store: Any, project: str, service: str, v: RuleVerdict, active: dict[st
         return out
     if rule.return_after is None or rule.mode is None:
         return out  # dropped: the mode (if any) stays until a person changes it
+    assert state is not None  # parsed from held, which is not None here
     cleared = state.get("cleared") or now
     if now - cleared < rule.return_after:
         keep[fp] = Active(fp, service, held.since, json.dumps({"cleared": cleared}))

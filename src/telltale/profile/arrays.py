@@ -126,7 +126,7 @@ def _strings(a: pa.Array) -> tuple[Parts, np.ndarray]:
 
 
 def _is_string(t: pa.DataType) -> bool:
-    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
+    return bool(pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t))
 
 
 def _dictionary_strings(a: pa.DictionaryArray) -> tuple[Parts, np.ndarray] | None:

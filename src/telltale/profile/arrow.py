@@ -59,7 +59,8 @@ def to_numpy(a: Any, fill: Any = None) -> np.ndarray:
         dt = _dtype(t)
         bufs = a.buffers()
         if dt is None or len(bufs) != 2 or (n and bufs[1] is None):
-            return a.to_numpy(zero_copy_only=False)  # not a plain fixed-width array: pyarrow's path
+            plain: np.ndarray = a.to_numpy(zero_copy_only=False)  # not a plain fixed-width array: pyarrow's path
+            return plain
         x = np.frombuffer(bufs[1], dtype=dt, count=a.offset + n)[a.offset:] if n else np.zeros(0, dtype=dt)
     mask = valid_mask(a)
     if mask is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import struct
 import zlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -21,6 +21,9 @@ from telltale.profile.column import ColumnProfile
 from telltale.profile.hll import HLL
 from telltale.profile.numeric import NumericSummary
 from telltale.profile.quantiles import MergedQuantiles
+
+if TYPE_CHECKING:
+    from telltale.profile.profile import Profile
 
 MAGIC = b"TTPF"
 VERSION = 1
@@ -66,7 +69,7 @@ def encode(profile: Any) -> bytes:
     return MAGIC + zlib.compress(struct.pack(">I", len(head)) + head + b"".join(blobs), 6)
 
 
-def decode(data: bytes) -> Any:
+def decode(data: bytes) -> Profile:
     from telltale.profile.profile import Profile
 
     if not isinstance(data, (bytes, bytearray, memoryview)) or bytes(data[:4]) != MAGIC:
@@ -82,7 +85,7 @@ def decode(data: bytes) -> Any:
         def get(ref: list[int]) -> bytes:
             return body[base + ref[0]: base + ref[0] + ref[1]]
 
-        def hll(ref: list[int]) -> HLL:
+        def hll(ref: list[Any]) -> HLL:  # [precision, [offset, length]]
             return HLL(int(ref[0]), np.frombuffer(get(ref[1]), dtype=np.uint8).copy())
 
         fields = {}

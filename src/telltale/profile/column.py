@@ -9,7 +9,7 @@ so the strings are counted (and summarised) rather than dropped.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -213,7 +213,10 @@ def _unseen(values: Any, counts: np.ndarray, known: frozenset[str]) -> int:
     return sum(int(c) for v, c in zip(values, counts.tolist()) if v not in known)
 
 
-def _merge_opt(a, b):  # type: ignore[no-untyped-def]
+_Summary = TypeVar("_Summary", NumericSummary, CategoricalSummary)
+
+
+def _merge_opt(a: _Summary | None, b: _Summary | None) -> _Summary | None:
     if a is None:
         return None if b is None else b.merge(type(b)())
     return a.merge(b) if b is not None else a.merge(type(a)())

@@ -129,7 +129,7 @@ def _string_buffers(values: Any) -> tuple[np.ndarray, np.ndarray]:
 def _hash_long(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     import hashlib
 
-    buf = memoryview(data)
+    buf = data.data  # memoryview(data); numpy declares the buffer protocol to typing only for Python >= 3.12
     key = _LONG_KEY
     return np.fromiter((int.from_bytes(hashlib.blake2b(buf[s:s + n], digest_size=8, key=key).digest(), "little")
                         for s, n in zip(starts.tolist(), lengths.tolist())), dtype=_U, count=len(starts))

@@ -15,6 +15,8 @@ precision and would give negative variances.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from datasketches import kll_doubles_sketch
@@ -76,7 +78,7 @@ class NumericSummary:
         for part in (self, other):
             if part.count:
                 out._combine(part.count, part.mean, part.m2, part.min, part.max)
-                out.kll.merge(part.kll)  # type: ignore[union-attr, arg-type]
+                out.kll.merge(part.kll)  # type: ignore[union-attr]  # both are KLL sketches: a MergedQuantiles took the branch above
         return out
 
     @classmethod
@@ -124,12 +126,12 @@ class NumericSummary:
             return math.nan
         return float(self.kll.get_quantile(q))
 
-    def quantiles(self, qs: list[float] | np.ndarray) -> np.ndarray:
+    def quantiles(self, qs: Sequence[float] | np.ndarray) -> np.ndarray:
         if self.count == 0:
             return np.full(len(qs), np.nan)
         return np.asarray(self.kll.get_quantiles(list(map(float, qs))), dtype=np.float64)
 
-    def cdf(self, points: list[float] | np.ndarray) -> np.ndarray:
+    def cdf(self, points: Sequence[float] | np.ndarray) -> np.ndarray:
         """Estimated share of values <= each point (points must be increasing)."""
         pts = [float(p) for p in points]
         if self.count == 0 or not pts:
@@ -148,12 +150,12 @@ class NumericSummary:
         """True when the quantiles come from a deterministic merge (not one KLL sketch)."""
         return isinstance(self.kll, MergedQuantiles)
 
-    def state(self) -> dict:
+    def state(self) -> dict[str, Any]:
         return {"count": self.count, "min": self.min if self.count else None, "max": self.max if self.count else None,
                 "mean": self.mean, "m2": self.m2}
 
     @classmethod
-    def from_state(cls, state: dict, kll_bytes: bytes | None) -> NumericSummary:
+    def from_state(cls, state: dict[str, Any], kll_bytes: bytes | None) -> NumericSummary:
         out = cls()
         out.count = int(state["count"])
         out.min = float(state["min"]) if state["min"] is not None else math.inf

@@ -157,7 +157,7 @@ class Profile:
         rows = HLL(ROW_HLL_P)
         rows.update(finish_rows(row_acc))
         sources = Counter(r.source for r in recs)
-        violations = Counter((v.field, v.kind) for r in recs for v in r.violations)
+        violations: Counter[tuple[str, str]] = Counter((v.field, v.kind) for r in recs for v in r.violations)
         guards = Counter(r.guard for r in recs if r.guard is not None)
         return cls(n, fields, sources, violations, rows, guards)
 

@@ -103,14 +103,16 @@ class MergedQuantiles:
         w = r * float(self.n)
         w = np.ceil(w) if inclusive else np.floor(w)
         idx = np.searchsorted(self._cum, w, side="left" if inclusive else "right")
-        return self.items[np.minimum(idx, len(self.items) - 1)].tolist()
+        out: list[float] = self.items[np.minimum(idx, len(self.items) - 1)].tolist()
+        return out
 
     def get_cdf(self, split_points: Any, inclusive: bool = False) -> list[float]:
         """Normalised ranks at each split point, then 1.0 (as the binding returns them)."""
         pts = np.asarray(split_points, dtype=np.float64)
         idx = np.searchsorted(self.items, pts, side="right" if inclusive else "left")
         cum = np.concatenate(([0], self._cum))
-        return (cum[idx] / float(self.n)).tolist() + [1.0]
+        out: list[float] = (cum[idx] / float(self.n)).tolist()
+        return out + [1.0]
 
     def get_rank(self, item: float, inclusive: bool = False) -> float:
         return self.get_cdf([item], inclusive)[0]
@@ -185,8 +187,8 @@ def _compact(items: np.ndarray, weights: np.ndarray, keep: int = KEEP) -> tuple[
     picked = items[np.minimum(np.searchsorted(cum, targets, side="left"), len(items) - 1)]
     edges = np.floor(np.arange(KEEP + 1, dtype=np.float64) * total / KEEP).astype(np.int64)
     w = np.diff(edges)
-    keep = w > 0
-    picked, w = picked[keep], w[keep]
+    nonzero = w > 0
+    picked, w = picked[nonzero], w[nonzero]
     # equal neighbours (a heavy value) become one item
     starts = np.flatnonzero(np.concatenate(([True], picked[1:] != picked[:-1])))
     return picked[starts], np.add.reduceat(w, starts)

@@ -71,9 +71,9 @@ def split_values(values: list[Any], declared: str | None) -> tuple[Parts, np.nda
             parts.others += 1
     row_hashes = np.full(n, NULL_HASH, dtype=np.uint64)
     if num_val:
-        x = np.asarray(num_val, dtype=np.float64)
-        parts.numbers = x
-        parts.number_hashes = hash_floats(x)
+        arr = np.asarray(num_val, dtype=np.float64)
+        parts.numbers = arr
+        parts.number_hashes = hash_floats(arr)
         row_hashes[np.asarray(num_pos)] = parts.number_hashes
     if str_val:
         counts = Counter(str_val)

@@ -11,6 +11,7 @@ import os
 import queue
 import threading
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,7 +60,7 @@ class SinkCaller:
                 job.done.set()
 
 
-def register_atexit(rec: Any) -> object:
+def register_atexit(rec: Any) -> Callable[[], None]:
     """Close (and so flush or spill) at interpreter exit, without keeping ``rec`` alive."""
     ref = weakref.ref(rec)
 

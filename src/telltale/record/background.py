@@ -34,6 +34,7 @@ import random
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 
 from telltale.clock import SYSTEM_CLOCK, Clock
@@ -98,7 +99,7 @@ class BackgroundRecorder:
         self._durable = durable
         if dead_letter is True:
             dead_letter = Path(spill_dir) / "dead-letter.jsonl" if spill_dir is not None else False
-        self._dead = DeadLetter(dead_letter) if dead_letter else None
+        self._dead = DeadLetter(dead_letter) if dead_letter and dead_letter is not True else None
         self._clock = clock
         self._sink = sink
         self._max_queue = max_queue
@@ -116,7 +117,7 @@ class BackgroundRecorder:
         self._start()
         if self.spill_dir is not None:
             log.info("telltale: recorder %s spills to %s%s", name, self.spill_dir, " (durable: every record before submit returns)" if durable else "")
-        self._atexit = register_atexit(self)
+        self._atexit: Callable[[], None] | None = register_atexit(self)
         register_fork_handler(self)
 
     def _start(self) -> None:
@@ -396,7 +397,7 @@ class BackgroundRecorder:
             self._drop("rejected", rejected)
             kept = self._dead.add(records, refused, self._clock.now()) if self._dead is not None else 0
             rj = refused[0]
-            where = f"; kept in {self._dead.path}" if kept else ""
+            where = f"; kept in {self._dead.path}" if kept and self._dead is not None else ""
             log.warning("telltale: the destination refused %d of %d records (never retried, dropped as rejected%s); "
                         "first: record %s, field %s: %s", rejected, len(records), where, rj.record_id, rj.field, rj.reason)
         if replay:

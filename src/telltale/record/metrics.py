@@ -72,5 +72,5 @@ class RecorderCollector:
 def register_metrics(recorder: Recorder, registry: CollectorRegistry, labels: dict[str, str] | None = None) -> RecorderCollector:
     """Register a ``RecorderCollector`` for ``recorder`` into ``registry`` and return it."""
     collector = RecorderCollector(recorder, labels)
-    registry.register(collector)  # type: ignore[arg-type]
+    registry.register(collector)
     return collector

@@ -242,7 +242,8 @@ def _detail(resp: Any) -> str:
             return d if isinstance(d, str) else json.dumps(d)[:500]
     except (ValueError, AttributeError):
         pass
-    return resp.text[:500]
+    text: str = resp.text
+    return text[:500]
 
 
 def _transient(e: BaseException) -> bool:

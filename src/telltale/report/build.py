@@ -289,9 +289,11 @@ def _performance(reference: Any, current: Any, spec: ServiceSpec, target: str, p
         r = ref.metrics.get(name)
         if name not in flagged:
             rows.append(CheckRow("performance", name, "passed", name, m.value, r.value if r else None,
-                                 detail=f"{name} {m.value:.3g} on {cur.labels} labelled rows (reference {r.value:.3g})" if r else None))
+                                 detail=f"{name} {m.value:.3g} on {cur.labels} labelled rows (reference {r.value:.3g})" if r else ""))
     drop = [c for c in (target, confidence) if c is not None and c not in spec.inputs and c != prediction]
-    keep = lambda t: t.drop_columns([c for c in drop if c in t.column_names])  # noqa: E731
+    def keep(t: Any) -> Any:
+        return t.drop_columns([c for c in drop if c in t.column_names])
+
     return keep(reference), keep(current), found, rows
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from telltale.performance.findings import check
 from telltale.performance.pairs import kind_of, pair_for, positive_class
-from telltale.performance.summary import Summary
+from telltale.performance.summary import Kind, Summary
 from telltale.performance.windows import WindowPerformance, performance_of
 from telltale.spec.model import ServiceSpec
 from telltale.types import Finding, PredictionRecord, Window
@@ -57,7 +57,7 @@ def _no_window(f: Finding) -> Finding:
     return replace(f, window=None)
 
 
-def _kind_of_column(col: Any) -> str:
+def _kind_of_column(col: Any) -> Kind:
     import pyarrow as pa
 
     return "regression" if pa.types.is_floating(col.type) else "classification"

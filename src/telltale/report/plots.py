@@ -84,7 +84,8 @@ def _finite(col: Any) -> np.ndarray:
     from telltale.drift.arrays import as_float_array
 
     x = as_float_array(_sample(col))
-    return x[np.isfinite(x)]
+    finite: np.ndarray = x[np.isfinite(x)]
+    return finite
 
 
 def _shares(col: Any) -> dict[str, float]:
@@ -112,7 +113,8 @@ def _null_share(col: Any) -> float:
             import pyarrow.compute as pc
 
             nulls += int(pc.sum(pc.is_nan(col.fill_null(0.0))).as_py() or 0)
-        return nulls / n
+        share: float = nulls / n
+        return share
     a = np.asarray(col)
     return float(np.mean(np.isnan(a))) if a.dtype.kind == "f" else float(np.mean([v is None for v in a]))
 

@@ -118,7 +118,7 @@ def create_app(
     return app
 
 
-def _methods_for(app: FastAPI, scope: dict[str, Any]) -> list[str]:
+def _methods_for(app: FastAPI, scope: Mapping[str, Any]) -> list[str]:
     """Every method some route of ``app`` answers on this path (a path may have several
     routes, one per method), for the ``Allow`` header of a 405."""
     from starlette.routing import Match

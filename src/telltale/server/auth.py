@@ -30,7 +30,8 @@ _HOW = "create one with `telltale token create --project P`"
 
 
 def store_of(request: Request) -> Store:
-    return request.app.state.store
+    store: Store = request.app.state.store
+    return store
 
 
 def token_of(request: Request) -> TokenInfo:

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from telltale.feedback.event import FeedbackEvent
 from telltale.feedback.trust import HOUR, trust_report
 from telltale.performance.report import performance_report
 from telltale.server.auth import Project, service_spec, store_of
@@ -57,10 +58,14 @@ def _ingest(request: Request, project: str, service: str, body: bytes) -> dict[s
     except BodyError as e:
         raise HTTPException(422, str(e)) from None
     now = request.app.state.clock.now()
-    good, errors = [], []
+    good: list[FeedbackEvent] = []
+    errors: list[RecordError] = []
     for i, item in enumerate(raw):
         parsed = parse_feedback(item, i, service, now)
-        (errors if isinstance(parsed, RecordError) else good).append(parsed)
+        if isinstance(parsed, RecordError):
+            errors.append(parsed)
+        else:
+            good.append(parsed)
     result = store_of(request).write_feedback(project, good)
     return {**result.to_dict(), "errors": [e.to_dict() for e in errors]}
 

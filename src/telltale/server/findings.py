@@ -38,12 +38,12 @@ def get_findings(
     spec = service_spec(store, project, service)
     now = request.app.state.clock.now()
     if window is not None:
-        t0, t1 = query_span(since, until, now)
+        w0, w1 = query_span(since, until, now)
         try:
-            result = findings_for(store, project, spec, t0, t1, window)
+            result = findings_for(store, project, spec, w0, w1, window)
         except ValueError as e:
             raise HTTPException(422, str(e)) from None
-        return {"findings": [f.to_dict() for f in result.findings], "windows": result.windows, "since": t0, "until": t1, "window": window}
+        return {"findings": [f.to_dict() for f in result.findings], "windows": result.windows, "since": w0, "until": w1, "window": window}
     t1 = parse_time(until, now, "until") if until else None
     t0 = parse_time(since, now, "since") if since else (t1 if t1 is not None else now) - RECENT_S
     found = store.findings(project, service, state=state, since=t0, until=t1)

@@ -46,7 +46,8 @@ _RETRY = {"Retry-After": {"description": "seconds to wait before retrying", "sch
 
 def documented_openapi(app: Any) -> dict[str, Any]:
     if app.openapi_schema:
-        return app.openapi_schema
+        cached: dict[str, Any] = app.openapi_schema
+        return cached
     from fastapi.openapi.utils import get_openapi
 
     doc = get_openapi(title=app.title, version=app.version, routes=app.routes)

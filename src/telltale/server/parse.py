@@ -16,7 +16,7 @@ from __future__ import annotations
 import difflib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from telltale.server.longstrings import cut_long_strings
 from telltale.server.prescan import TOO_DEEP, cut_deep_records
@@ -150,8 +150,8 @@ def _field(raw: dict[str, Any], name: str, wf: WireField, service: str, now: flo
             if isinstance(v, (BigInt, NonFinite)):
                 return _No(value_problem(v, name, limits)[1])  # type: ignore[index]
             return _No(f"must be a number of epoch seconds{'' if name == 'ts' else ' or null'}, got {_json_type(v)}")
-        problem = ts_problem(float(v), now, limits)
-        return _No(problem) if problem else float(v)
+        bad_ts = ts_problem(float(v), now, limits)
+        return _No(bad_ts) if bad_ts else float(v)
     if kind == "inputs":
         if not isinstance(v, dict):
             return _No("is missing" if v is None else f"must be an object of field values, got {_json_type(v)}")
@@ -238,7 +238,7 @@ def _parse_int(text: str) -> int | BigInt:
     return BigInt(text) if len(text) > 64 else int(text)
 
 
-def _is_number(v: Any) -> bool:
+def _is_number(v: Any) -> TypeGuard[float]:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 

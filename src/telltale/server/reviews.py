@@ -32,7 +32,7 @@ _DECISION_RULES: dict[str, Any] = {
 }
 
 
-_LABEL_SCHEMA = {"anyOf": [
+_LABEL_SCHEMA: dict[str, Any] = {"anyOf": [
     {"type": ["boolean", "number", "string", "null"]},
     {"type": "object", "minProperties": 1, "maxProperties": MAX_FLAGS,
      "propertyNames": {"minLength": 1, "maxLength": 64}, "additionalProperties": {"type": "boolean"}},
@@ -71,7 +71,7 @@ def claim_reviews(service: str, request: Request, project: str = Project,
     return {"items": [i.to_dict() for i in items], **store.review_stats(project, service).to_dict()}
 
 
-_CONFLICT = {409: {"description": "The decision is not in the review queue, or another reviewer holds or decided it.",
+_CONFLICT: dict[int | str, dict[str, Any]] = {409: {"description": "The decision is not in the review queue, or another reviewer holds or decided it.",
                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}
 
 

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from telltale.types import FAMILIES
 
 SeverityName = Literal["critical", "warning"]
+_ALL_SEVERITIES: tuple[SeverityName, ...] = ("critical", "warning")
 
 #: PagerDuty's Events API v2 endpoint (the ``url`` can point at a stand-in for tests).
 PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
@@ -98,7 +99,7 @@ class Receiver(_Strict):
     slack: SlackReceiver | None = None
     pagerduty: PagerDutyReceiver | None = None
     alertmanager: AlertmanagerReceiver | None = None
-    severities: list[SeverityName] = Field(default_factory=lambda: ["critical", "warning"],
+    severities: list[SeverityName] = Field(default_factory=lambda: list(_ALL_SEVERITIES),
                                            description="the severities this receiver hears")
 
     @model_validator(mode="after")
@@ -115,12 +116,13 @@ class Receiver(_Strict):
     def kind(self) -> ReceiverKind:
         for k in ("webhook", "slack", "pagerduty", "alertmanager"):
             if getattr(self, k) is not None:
-                return k  # type: ignore[return-value]
+                return k
         raise AssertionError("unreachable: validated to hold exactly one")
 
     @property
     def target(self) -> _Http:
-        return getattr(self, self.kind)
+        target: _Http = getattr(self, self.kind)
+        return target
 
 
 class Alerting(_Strict):

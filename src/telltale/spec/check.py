@@ -27,7 +27,7 @@ def check_spec(path: str | Path) -> list[SpecProblem]:
     return readiness_problems(spec, str(path), lines, data)
 
 
-def readiness_problems(spec: ServiceSpec, source: str = "telltale.yaml", lines: dict | None = None, data: Any = None) -> list[SpecProblem]:
+def readiness_problems(spec: ServiceSpec, source: str = "telltale.yaml", lines: dict[tuple[Any, ...], int] | None = None, data: Any = None) -> list[SpecProblem]:
     lines = lines or {}
     out: list[SpecProblem] = []
 
@@ -88,7 +88,7 @@ def monitored_kinds() -> list[str]:
     return sorted({*CHECKS, *_OTHER_MONITORED})
 
 
-def _policy_problems(spec: ServiceSpec, source: str, lines: dict, data: Any) -> list[SpecProblem]:
+def _policy_problems(spec: ServiceSpec, source: str, lines: dict[tuple[Any, ...], int], data: Any) -> list[SpecProblem]:
     """SLOs, rules and windows that nothing computes (issue 7 item 9): refused, not certified."""
     from telltale.indicators import resolve
     from telltale.policy.slo import compile_slo

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,7 +60,7 @@ class _BoundedLoader(yaml.SafeLoader):
         self._aliases = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.peek_event()
+        event = self.peek_event()  # type: ignore[no-untyped-call]  # types-PyYAML leaves Parser.peek_event unannotated
         line = event.start_mark.line + 1 if event.start_mark else None
         if isinstance(event, yaml.AliasEvent):
             self._aliases += 1
@@ -229,7 +230,7 @@ def _line_of(path: _Path, lines: dict[_Path, int]) -> int | None:
     return None
 
 
-def _message(e: dict[str, Any], path: _Path) -> str:
+def _message(e: Mapping[str, Any], path: _Path) -> str:
     kind = e["type"]
     if kind == "missing":
         return "is required but missing"

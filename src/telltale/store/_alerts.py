@@ -107,8 +107,9 @@ def upsert_alert(conn: Connection, project: str, alert: Alert, now: float) -> bo
     values = {
         "project": project, "fingerprint": alert.fingerprint, "service": alert.service,
         "group_key": alert.incident or alert.fingerprint, "state": alert.state, "severity": alert.severity,
-        "fired_at": now if refired else row.fired_at, "updated_at": now if changed else row.updated_at,
-        "live": True if changed else bool(row.live),
+        "fired_at": now if refired or row is None else row.fired_at,
+        "updated_at": now if changed or row is None else row.updated_at,
+        "live": True if changed or row is None else bool(row.live),
         "payload": _json.dumps(alert_to_dict(alert)),
     }
     upsert(conn, alerts, ("project", "fingerprint"), values)
@@ -190,7 +191,9 @@ def put_notification(conn: Connection, project: str, service: str, receiver: str
     res = conn.execute(alert_outbox.insert().values(
         project=project, service=service, receiver=receiver, group_key=group_key, status="pending", attempts=0,
         created_at=now, next_at=now, updated_at=now, last_error=None, payload=payload))
-    return int(res.inserted_primary_key[0])
+    key = res.inserted_primary_key
+    assert key is not None  # an INSERT of one row
+    return int(key[0])
 
 
 def due_notifications(conn: Connection, now: float, limit: int) -> list[OutboxRow]:

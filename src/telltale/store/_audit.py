@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -152,7 +153,7 @@ _SHORT_S = 3 * 86400
 
 
 @lru_cache(maxsize=8)
-def _sums_query(n: int) -> sa.Select:
+def _sums_query(n: int) -> sa.Select[Any]:
     s = slo_minutes.c
     cols = []
     for i in range(n):

@@ -102,7 +102,9 @@ def read_minutes(conn: Connection, project: str, service: str, since: float, unt
     for minute, blob in conn.execute(q.order_by(m.minute, m.model_version)):
         p = Profile.from_bytes(bytes(blob))
         if out and out[-1][0] == minute:
-            out[-1] = (minute, Profile.merge_all([out[-1][1], p]))
+            merged = Profile.merge_all([out[-1][1], p])
+            assert merged is not None  # merging two profiles gives one
+            out[-1] = (minute, merged)
         else:
             out.append((int(minute), p))
     return out

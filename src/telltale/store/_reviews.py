@@ -92,7 +92,7 @@ def enqueue(conn: Connection, project: str, records: Sequence[PredictionRecord],
 
 def list_items(conn: Connection, project: str, service: str, state: str, limit: int) -> list[ReviewItem]:
     v = reviews.c
-    q = sa.select(v).where(v.project == project, v.service == service)
+    q = sa.select(reviews).where(v.project == project, v.service == service)
     if state == "open":
         q = q.where(v.decided_at.is_(None))
     elif state == "decided":
@@ -115,7 +115,7 @@ def claim(conn: Connection, project: str, service: str, reviewer: str, n: int, n
     if ids:
         conn.execute(reviews.update().where(v.project == project, v.service == service, v.prediction_id.in_(ids))
                      .values(claimed_by=reviewer, claimed_at=now))
-    rows = list(conn.execute(sa.select(v).where(v.project == project, v.service == service, v.prediction_id.in_(ids)).order_by(v.ts, v.prediction_id)))
+    rows = list(conn.execute(sa.select(reviews).where(v.project == project, v.service == service, v.prediction_id.in_(ids)).order_by(v.ts, v.prediction_id)))
     return _items(conn, project, service, rows)
 
 

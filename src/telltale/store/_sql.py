@@ -11,10 +11,12 @@ from sqlalchemy.engine import Connection
 
 def _insert(conn: Connection, table: sa.Table) -> Any:
     if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
 
 
 def dialect_insert(conn: Connection, table: sa.Table) -> Any:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -111,7 +112,7 @@ def count_active(conn: Connection, project: str, now: float) -> int:
     return int(conn.execute(q).scalar_one())
 
 
-def _info(row: sa.Row, **override: float) -> TokenInfo:
+def _info(row: sa.Row[Any], **override: float) -> TokenInfo:
     m = row._mapping
     return TokenInfo(
         id=m["token_hash"][:ID_LEN], project=m["project"], scope=m["scope"], name=m["name"],

@@ -125,4 +125,4 @@ def safe_url(url: str | sa.URL) -> str:
     try:
         return make_url(url).render_as_string(hide_password=True)
     except sa.exc.ArgumentError:
-        return url
+        return str(url)  # only a string fails to parse

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import json
 import re
+from typing import TYPE_CHECKING, Any
 
 from telltale.alerts.notification import Notification, iso
 from telltale.alerts.transport import HttpRequest
 from telltale.types import Alert
+
+if TYPE_CHECKING:
+    from telltale.spec.alerting import AlertmanagerReceiver
 
 _LABEL_NAME = re.compile(r"[^a-zA-Z0-9_]")
 
@@ -27,7 +31,7 @@ def labels(a: Alert) -> dict[str, str]:
     return out
 
 
-def payload(n: Notification, now: float, resend_s: float) -> list[dict]:
+def payload(n: Notification, now: float, resend_s: float) -> list[dict[str, Any]]:
     out = []
     for a in n.alerts:
         ends = a.ends_at if a.state == "resolved" and a.ends_at is not None else (now if a.state == "resolved" else now + 4 * resend_s)
@@ -38,6 +42,6 @@ def payload(n: Notification, now: float, resend_s: float) -> list[dict]:
     return out
 
 
-def render(n: Notification, cfg, *, now: float, delivery_id: int) -> HttpRequest:  # noqa: ANN001 - AlertmanagerReceiver
+def render(n: Notification, cfg: AlertmanagerReceiver, *, now: float, delivery_id: int) -> HttpRequest:
     body = json.dumps(payload(n, now, cfg.resend_s), separators=(",", ":")).encode()
     return HttpRequest(cfg.url.rstrip("/") + "/api/v2/alerts", body)

@@ -7,10 +7,14 @@ consequences of one cause update one PagerDuty incident instead of paging again.
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, Any
 
 from telltale.alerts.notification import Notification, iso
 from telltale.alerts.receivers._secrets import secret
 from telltale.alerts.transport import HttpRequest
+
+if TYPE_CHECKING:
+    from telltale.spec.alerting import PagerDutyReceiver
 
 #: PagerDuty's limits: summary 1,024 characters, dedup_key 255.
 MAX_SUMMARY = 1024
@@ -21,7 +25,7 @@ def dedup_key(n: Notification) -> str:
     return f"telltale/{n.project}/{n.service}/{n.group_key}"[:MAX_DEDUP_KEY]
 
 
-def payload(n: Notification, routing_key: str) -> dict:
+def payload(n: Notification, routing_key: str) -> dict[str, Any]:
     if not n.firing:
         return {"routing_key": routing_key, "event_action": "resolve", "dedup_key": dedup_key(n)}
     firing = n.firing
@@ -50,6 +54,6 @@ def payload(n: Notification, routing_key: str) -> dict:
     }
 
 
-def render(n: Notification, cfg, *, now: float, delivery_id: int) -> HttpRequest:  # noqa: ANN001 - PagerDutyReceiver
+def render(n: Notification, cfg: PagerDutyReceiver, *, now: float, delivery_id: int) -> HttpRequest:
     key = secret(cfg.routing_key, cfg.routing_key_env, "pagerduty routing_key_env") or ""
     return HttpRequest(cfg.url, json.dumps(payload(n, key), separators=(",", ":")).encode())

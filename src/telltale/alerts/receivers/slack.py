@@ -7,15 +7,19 @@ Slack allows one message a second per incoming webhook; the outbox throttles to 
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, Any
 
 from telltale.alerts.notification import Notification
 from telltale.alerts.transport import HttpRequest
+
+if TYPE_CHECKING:
+    from telltale.spec.alerting import SlackReceiver
 
 #: Alerts listed in one message; Slack truncates a section past 3,000 characters anyway.
 MAX_LISTED = 10
 
 
-def payload(n: Notification) -> dict:
+def payload(n: Notification) -> dict[str, Any]:
     firing = n.firing
     head = f"[{n.status.upper()}{f':{len(firing)}' if firing else ''}] {n.service} {n.family} {n.severity}"
     first = (firing or list(n.alerts))[0]
@@ -34,5 +38,5 @@ def payload(n: Notification) -> dict:
     }
 
 
-def render(n: Notification, cfg, *, now: float, delivery_id: int) -> HttpRequest:  # noqa: ANN001 - SlackReceiver
+def render(n: Notification, cfg: SlackReceiver, *, now: float, delivery_id: int) -> HttpRequest:
     return HttpRequest(cfg.url, json.dumps(payload(n), separators=(",", ":")).encode())

@@ -18,16 +18,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from typing import TYPE_CHECKING, Any
 
 from telltale.alerts.notification import Notification, alert_to_dict
 from telltale.alerts.receivers._secrets import secret
 from telltale.alerts.transport import HttpRequest
 
+if TYPE_CHECKING:
+    from telltale.spec.alerting import WebhookReceiver
+
 #: How far a signature's timestamp may be from the receiver's clock (as Stripe and Slack allow).
 TOLERANCE_S = 300
 
 
-def body(n: Notification, now: float) -> dict:
+def body(n: Notification, now: float) -> dict[str, Any]:
     return {
         "version": "1", "receiver": n.receiver, "status": n.status, "project": n.project, "service": n.service,
         "group_key": n.group_key, "incident": n.incident, "family": n.family, "owner": n.owner,
@@ -48,7 +52,7 @@ def verify(key: str, timestamp: str, raw: bytes, signature: str, now: float, tol
     return abs(now - ts) <= tolerance_s and hmac.compare_digest(sign(key, ts, raw), signature)
 
 
-def render(n: Notification, cfg, *, now: float, delivery_id: int) -> HttpRequest:  # noqa: ANN001 - WebhookReceiver
+def render(n: Notification, cfg: WebhookReceiver, *, now: float, delivery_id: int) -> HttpRequest:
     raw = json.dumps(body(n, now), separators=(",", ":"), sort_keys=True).encode()
     headers = {"X-Telltale-Delivery": str(delivery_id)}
     key = secret(cfg.secret, cfg.secret_env, "webhook secret_env")
