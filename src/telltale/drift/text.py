@@ -30,8 +30,8 @@ from telltale.drift.multivariate import AUC_CRITICAL, AUC_WARNING
 from telltale.profile.text import TEXT_STATS, text_stats
 
 #: Texts sampled a side for the classifier: the AUC's standard error under "no drift" is
-#: then 0.0058, a tenth of the warning margin.
-MAX_TEXTS = 5000
+#: then 0.0065, a tenth of the warning margin (as the multivariate check).
+MAX_TEXTS = 4000
 #: Hash buckets of the n-gram vectorizer.
 N_FEATURES = 2**18
 #: N-gram lengths, in characters, inside word boundaries (``char_wb``).
@@ -100,12 +100,12 @@ def _classifier(name: str, ref: list[str], cur: list[str], *, threshold: float |
                 seed: int) -> tuple[DriftResult, list[MovedNgram]]:
     crit = threshold if threshold is not None else AUC_CRITICAL
     warn = min(AUC_WARNING, crit)
-    base = dict(feature=name, kind="drift", method="domain_classifier", statistic="domain_classifier_auc", warning=warn,
+    base: dict[str, Any] = dict(feature=name, kind="drift", method="domain_classifier", statistic="domain_classifier_auc", warning=warn,
                 threshold=crit, missing_reference=0.0, missing_current=0.0, n_reference=len(ref), n_current=len(cur))
     if min(len(ref), len(cur)) < 2 * folds:
         return DriftResult(value=float("nan"), p_value=None, severity=None,
                            message=f"{name}: too few texts ({len(ref)} reference, {len(cur)} current) for the n-gram classifier",
-                           **base), []  # type: ignore[arg-type]
+                           **base), []
     from scipy.special import ndtr
     from sklearn.feature_extraction.text import HashingVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -128,14 +128,14 @@ def _classifier(name: str, ref: list[str], cur: list[str], *, threshold: float |
     head = (f"{name}: a classifier on character n-grams tells current texts from reference ones with cross-validated "
             f"ROC AUC {auc:.3f}, p={p:.2g} (0.5 = indistinguishable; warning at {warn:g}, critical at {crit:g})")
     if sev is None:
-        return DriftResult(value=auc, p_value=p, severity=None, message=head, **base), []  # type: ignore[arg-type]
+        return DriftResult(value=auc, p_value=p, severity=None, message=head, **base), []
     moved = _moved(vec, np.asarray(model.fit(x, y).coef_).ravel(), used, x, ref, cur)
     more = [m.describe() for m in moved if m.current_share > m.reference_share][:5]
     less = [m.describe() for m in moved if m.current_share < m.reference_share][:5]
     parts = ([f"more in current: {', '.join(more)}"] if more else []) + ([f"less in current: {', '.join(less)}"] if less else [])
     msg = (f"{head}; n-grams that moved (share of texts containing them, reference -> current): {'; '.join(parts)}; "
            f"check what changed upstream (a new source, language or template), and refresh the reference only if intended")
-    return DriftResult(value=auc, p_value=p, severity=sev, message=msg, **base), moved  # type: ignore[arg-type]
+    return DriftResult(value=auc, p_value=p, severity=sev, message=msg, **base), moved
 
 
 def _moved(vec: Any, coef: np.ndarray, used: np.ndarray, x: Any, ref: list[str], cur: list[str],

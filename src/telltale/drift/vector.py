@@ -73,11 +73,11 @@ def mean_shift(name: str, ref: VectorSummary, cur: VectorSummary, *, alpha: floa
     """The mean-embedding verdict from two summaries; ``p_value`` (a permutation test's)
     replaces the chi-squared bound when the caller has rows."""
     d, ratio = mean_distance(ref, cur)
-    base = dict(feature=f"{name}:mean", kind="drift", method="mean_embedding", statistic="mean_embedding_distance",
+    base: dict[str, Any] = dict(feature=f"{name}:mean", kind="drift", method="mean_embedding", statistic="mean_embedding_distance",
                 warning=MEAN_WARNING, threshold=MEAN_CRITICAL, missing_reference=0.0, missing_current=0.0,
                 n_reference=ref.count, n_current=cur.count)
     if d != d:
-        return DriftResult(value=d, p_value=None, severity=None,  # type: ignore[arg-type]
+        return DriftResult(value=d, p_value=None, severity=None,
                            message=f"{name}: too few vectors ({ref.count} reference, {cur.count} current) to compare means", **base)
     if p_value is None:
         from scipy.special import chdtrc
@@ -88,7 +88,7 @@ def mean_shift(name: str, ref: VectorSummary, cur: VectorSummary, *, alpha: floa
            f"warning at {MEAN_WARNING:g}, critical at {MEAN_CRITICAL:g})")
     if sev is not None:
         msg += "; the inputs' meaning moved: check what changed upstream (a new source, a new embedding model)"
-    return DriftResult(value=d, p_value=p_value, severity=sev, message=msg, **base)  # type: ignore[arg-type]
+    return DriftResult(value=d, p_value=p_value, severity=sev, message=msg, **base)
 
 
 def vector_drift(name: str, reference: Any, current: Any, dim: int, *, threshold: float | None = None,
@@ -136,10 +136,10 @@ def _classifier(name: str, xr: np.ndarray, xc: np.ndarray, *, threshold: float |
     crit = threshold if threshold is not None else AUC_CRITICAL
     warn = min(AUC_WARNING, crit)
     nr, nc = xr.shape[0], xc.shape[0]
-    base = dict(feature=name, kind="drift", method="domain_classifier", statistic="domain_classifier_auc", warning=warn,
+    base: dict[str, Any] = dict(feature=name, kind="drift", method="domain_classifier", statistic="domain_classifier_auc", warning=warn,
                 threshold=crit, missing_reference=0.0, missing_current=0.0, n_reference=nr, n_current=nc)
     if min(nr, nc) < 2 * folds:
-        return DriftResult(value=math.nan, p_value=None, severity=None,  # type: ignore[arg-type]
+        return DriftResult(value=math.nan, p_value=None, severity=None,
                            message=f"{name}: too few vectors ({nr} reference, {nc} current) for a domain classifier", **base)
     from scipy.special import ndtr
     from sklearn.linear_model import LogisticRegression
@@ -160,4 +160,4 @@ def _classifier(name: str, xr: np.ndarray, xc: np.ndarray, *, threshold: float |
            f"p={p:.2g} (0.5 = indistinguishable; warning at {warn:g}, critical at {crit:g})")
     if sev is not None:
         msg += "; check what changed upstream (a new source, a new embedding model), and refresh the reference only if intended"
-    return DriftResult(value=auc, p_value=p, severity=sev, message=msg, **base)  # type: ignore[arg-type]
+    return DriftResult(value=auc, p_value=p, severity=sev, message=msg, **base)

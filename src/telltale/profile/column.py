@@ -186,7 +186,7 @@ class ColumnProfile:
         out.numeric = _merge_opt(self.numeric, other.numeric)
         out.categorical = _merge_opt(self.categorical, other.categorical)
         out.distinct = self.distinct.merge(other.distinct)
-        out.vector = _merge_opt(self.vector, other.vector) if self.vector is not None or other.vector is not None else None
+        out.vector = _merge_vectors(self.vector, other.vector)
         return out
 
     @classmethod
@@ -225,9 +225,15 @@ def _unseen(values: Any, counts: np.ndarray, known: frozenset[str]) -> int:
     return sum(int(c) for v, c in zip(values, counts.tolist()) if v not in known)
 
 
+def _merge_vectors(a: VectorSummary | None, b: VectorSummary | None) -> VectorSummary | None:
+    """Both summaries in a new one (None when neither side has one)."""
+    if a is None or b is None:
+        one = a if b is None else b
+        return None if one is None else one.merge(VectorSummary(one.dim))
+    return a.merge(b)
+
+
 def _merge_opt(a, b):  # type: ignore[no-untyped-def]
-    if isinstance(a or b, VectorSummary):  # a copy either way; an empty summary needs its dimension
-        return (a or b).merge(b or VectorSummary((a or b).dim))
     if a is None:
         return None if b is None else b.merge(type(b)())
     return a.merge(b) if b is not None else a.merge(type(a)())

@@ -112,7 +112,7 @@ def split_vectors(values: Any, dim: int) -> tuple[Parts, np.ndarray, np.ndarray]
     finite = np.isfinite(x).all(axis=1)
     if not finite.all():
         parts.others += int(np.count_nonzero(~finite))
-        x, pos = x[finite], [p for p, ok in zip(pos, finite.tolist()) if ok]
+        x, pos = x[finite], [pos[i] for i in np.flatnonzero(finite).tolist()]
     hashes = np.full(n, NULL_HASH, dtype=np.uint64)
     if x.shape[0]:
         direction = np.random.default_rng(_HASH_DIRECTION_SEED).standard_normal(dim)

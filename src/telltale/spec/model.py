@@ -106,7 +106,7 @@ class InputField(_Strict):
     min_length: int | None = Field(default=None, ge=0, description="text: the fewest characters a value may have")
     max_length: int | None = Field(default=None, gt=0, description="text: the most characters a value may have")
     max_bytes: int | None = Field(default=None, gt=0, description="text: the most UTF-8 bytes a value may take")
-    dim: int | None = Field(default=None, gt=0, le=65536, description="vector: the number of floats in every value")
+    dim: int | None = Field(default=None, gt=0, le=10_000, description="vector: the number of floats in every value (at most a record's max_items)")
 
     @model_validator(mode="after")
     def _consistent(self) -> InputField:
