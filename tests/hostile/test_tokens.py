@@ -133,8 +133,10 @@ def test_metrics_can_need_a_token_and_show_only_its_project(limited_server: Serv
         mine = c.get("/metrics").text
     with srv.client(other_reader) as c:
         theirs = c.get("/metrics").text
-    assert 'telltale_records_ingested_total{service="eta"} 1.0' in mine and "card-fraud" not in mine
-    assert 'telltale_records_ingested_total{service="card-fraud"} 1.0' in theirs and 'service="eta"' not in theirs
+    assert 'telltale_records_ingested_total{project="default",service="eta"} 1.0' in mine
+    assert "card-fraud" not in mine and "fraud-team" not in mine
+    assert 'telltale_records_ingested_total{project="fraud-team",service="card-fraud"} 1.0' in theirs
+    assert 'service="eta"' not in theirs and 'project="default"' not in theirs
     assert "telltale_http_requests_total" in theirs  # server-wide series (routes, not names) stay
 
 

@@ -108,13 +108,15 @@ def test_metrics_count_what_was_ingested(module_server: ServerHandle) -> None:
     for family in text_string_to_metric_families(text):
         for s in family.samples:
             samples[(s.name, tuple(sorted(s.labels.items())))] = s.value
-    svc = ("service", "m-eta")
-    assert samples[("telltale_records_ingested_total", (svc,))] == 39
-    assert samples[("telltale_records_duplicate_total", (svc,))] == 10
-    assert samples[("telltale_records_malformed_total", (("field", "id"), svc))] == 1
-    assert samples[("telltale_records_malformed_total", (("field", "ts"), svc))] == 1
-    assert samples[("telltale_violations_total", (("field", "prep_time_s"), ("kind", "range"), svc))] == 10  # 5, then 5 again in the replay
-    assert samples[("telltale_violations_total", (("field", "city"), ("kind", "category"), svc))] == 2
+    proj, svc = ("project", "default"), ("service", "m-eta")
+    assert samples[("telltale_records_ingested_total", (proj, svc))] == 39
+    assert samples[("telltale_records_duplicate_total", (proj, svc))] == 10
+    assert samples[("telltale_records_malformed_total", (("field", "id"), proj, svc))] == 1
+    assert samples[("telltale_records_malformed_total", (("field", "ts"), proj, svc))] == 1
+    assert samples[("telltale_violations_total", (("field", "prep_time_s"), ("kind", "range"), proj, svc))] == 10  # 5, then 5 again in the replay
+    assert samples[("telltale_violations_total", (("field", "city"), ("kind", "category"), proj, svc))] == 2
+    # 39 new decisions, all served by the model; the 10 replays are not counted again
+    assert samples[("telltale_decisions_total", (proj, svc, ("source", "model")))] == 39
     route = ("route", "/v1/services/{service}/predictions")
     assert samples[("telltale_http_requests_total", (("method", "POST"), route, ("status", "200")))] >= 2
 

@@ -54,9 +54,16 @@ def test_metrics_export_the_slo_counters(served):
     srv, _ = served
     text = httpx.get(srv.url + "/metrics").text
     samples = {(s.name, s.labels["slo"]): s.value for f in text_string_to_metric_families(text)
-               for s in f.samples if s.name.startswith("telltale_slo_")}
+               for s in f.samples if s.name.startswith(("telltale_slo_events", "telltale_slo_bad_events"))}
     assert samples == {("telltale_slo_events_total", "errors"): 200.0, ("telltale_slo_bad_events_total", "errors"): 10.0,
                        ("telltale_slo_events_total", "slow"): 0.0, ("telltale_slo_bad_events_total", "slow"): 0.0}
+    burn = {(s.labels["slo"], s.labels["window"]): s.value for f in text_string_to_metric_families(text)
+            for s in f.samples if s.name == "telltale_slo_burn_rate"}
+    assert burn[("errors", "1h")] == pytest.approx(5.0)  # as GET .../slos answers: 5% bad against a 1% budget
+    assert ("slow", "1h") in burn and burn[("slow", "1h")] == 0.0  # no events: no burn, and no budget figure
+    budgets = {s.labels["slo"]: s.value for f in text_string_to_metric_families(text)
+               for s in f.samples if s.name == "telltale_slo_budget_remaining"}
+    assert budgets == {"errors": pytest.approx(-4.0)}
 
 
 def test_a_person_overrides_and_the_audit_log_says_who_and_why(served):

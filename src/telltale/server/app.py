@@ -20,6 +20,7 @@ from telltale.server import feedback as feedback_routes
 from telltale.server import reviews
 from telltale.server import slo as slo_routes
 from telltale.server.metrics import RequestCounter, ServerMetrics
+from telltale.server.store_metrics import StoreCollector
 from telltale.server.openapi import documented_openapi
 from telltale.server.ratelimit import RateLimiter
 from telltale.server.services import DEFAULT_MAX_SERVICES
@@ -93,6 +94,7 @@ def create_app(
         app.include_router(module.router)
     app.include_router(slo_routes.router)
     app.state.metrics.registry.register(slo_routes.SLOCollector(store))
+    app.state.metrics.registry.register(StoreCollector(store, clock))
 
     @app.exception_handler(StoreError)
     async def _store_down(_request: Request, exc: StoreError) -> JSONResponse:

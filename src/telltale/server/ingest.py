@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
+from collections import Counter
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -62,17 +63,19 @@ def _ingest(request: Request, project: str, spec: ServiceSpec, body: bytes) -> d
         parsed = parse_record(item, i, spec.service, now, limits)
         if isinstance(parsed, RecordError):
             errors.append(parsed)
-            metrics.malformed.labels(spec.service, _field_label(parsed.field, spec)).inc()
+            metrics.malformed.labels(project, spec.service, _field_label(parsed.field, spec)).inc()
             continue
         warnings += unknown_keys(item, i)
         parsed.violations = contract.check(parsed.inputs)
         for v in parsed.violations:
-            metrics.violations.labels(spec.service, v.field if v.field in spec.inputs else "(unexpected)", v.kind).inc()
+            metrics.violations.labels(project, spec.service, v.field if v.field in spec.inputs else "(unexpected)", v.kind).inc()
         n_violations += len(parsed.violations)
         good.append((i, parsed))
-    inserted, duplicates = _write(store_of(request), project, good, errors)
-    metrics.ingested.labels(spec.service).inc(inserted)
-    metrics.duplicates.labels(spec.service).inc(duplicates)
+    new: list[PredictionRecord] = []
+    inserted, duplicates = _write(store_of(request), project, good, errors, new)
+    metrics.ingested.labels(project, spec.service).inc(inserted)
+    metrics.duplicates.labels(project, spec.service).inc(duplicates)
+    _count_decisions(metrics, project, spec.service, new)
     return {
         "accepted": inserted,
         "duplicates": duplicates,
@@ -82,9 +85,21 @@ def _ingest(request: Request, project: str, spec: ServiceSpec, body: bytes) -> d
     }
 
 
-def _write(store: Any, project: str, good: list[tuple[int, PredictionRecord]], errors: list[RecordError]) -> tuple[int, int]:
+def _count_decisions(metrics: Any, project: str, service: str, new: list[PredictionRecord]) -> None:
+    """Decisions by source and guard triggers by guard, of the records newly stored."""
+    sources = Counter(r.source for r in new)
+    guards = Counter(r.guard for r in new if r.guard)
+    for source, n in sources.items():
+        metrics.decisions.labels(project, service, source).inc(n)
+    for guard, n in guards.items():
+        metrics.guard_triggers.labels(project, service, guard).inc(n)
+
+
+def _write(store: Any, project: str, good: list[tuple[int, PredictionRecord]], errors: list[RecordError],
+           new: list[PredictionRecord]) -> tuple[int, int]:
     """Store the batch; if the store refuses it for a reason other than being down, halve
-    it until the records it refuses are found, and answer each as its own error.
+    it until the records it refuses are found, and answer each as its own error. The
+    records newly stored are appended to ``new``.
 
     The parser should leave nothing a store cannot keep; this is the net under it, so a
     record nobody foresaw costs its own place in the batch, never the batch (a 500).
@@ -93,6 +108,7 @@ def _write(store: Any, project: str, good: list[tuple[int, PredictionRecord]], e
         return 0, 0
     try:
         res = store.write_predictions(project, [r for _, r in good])
+        new.extend(res.new)
         return res.inserted, res.duplicates
     except StoreError:
         raise  # down or busy: 503 with Retry-After, the whole batch may succeed later
@@ -103,7 +119,7 @@ def _write(store: Any, project: str, good: list[tuple[int, PredictionRecord]], e
             errors.append(RecordError(i, None, f"the store could not keep this record ({type(e).__name__}: {str(e)[:200]})"))
             return 0, 0
     mid = len(good) // 2
-    a, b = _write(store, project, good[:mid], errors), _write(store, project, good[mid:], errors)
+    a, b = _write(store, project, good[:mid], errors, new), _write(store, project, good[mid:], errors, new)
     return a[0] + b[0], a[1] + b[1]
 
 

@@ -20,11 +20,16 @@ class ServerMetrics:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.requests = Counter("telltale_http_requests", "HTTP requests by route template, method and status.", ["route", "method", "status"], registry=r)
-        self.ingested = Counter("telltale_records_ingested", "Records newly stored by the ingestion route.", ["service"], registry=r)
-        self.duplicates = Counter("telltale_records_duplicate", "Records received again (same id) and not stored twice.", ["service"], registry=r)
-        self.malformed = Counter("telltale_records_malformed", "Records refused as malformed, by the field at fault.", ["service", "field"], registry=r)
+        per = ["project", "service"]
+        self.ingested = Counter("telltale_records_ingested", "Records newly stored by the ingestion route.", per, registry=r)
+        self.duplicates = Counter("telltale_records_duplicate", "Records received again (same id) and not stored twice.", per, registry=r)
+        self.malformed = Counter("telltale_records_malformed", "Records refused as malformed, by the field at fault.", [*per, "field"], registry=r)
         self.shed = Counter("telltale_http_shed", "Requests refused with 503 because the server was at capacity.", registry=r)
-        self.violations = Counter("telltale_violations", "Contract violations seen at ingestion, by field and kind.", ["service", "field", "kind"], registry=r)
+        self.violations = Counter("telltale_violations", "Contract violations seen at ingestion, by field and kind.", [*per, "field", "kind"], registry=r)
+        self.decisions = Counter("telltale_decisions", "Decisions newly stored, by what served them (model, canary, rules, default, abstain, review, shadow).",
+                                 [*per, "source"], registry=r)
+        self.guard_triggers = Counter("telltale_guard_triggers", "Decisions a guard took from the model (breaker, timeout, budget...), by guard.",
+                                      [*per, "guard"], registry=r)
         named = recorders.items() if isinstance(recorders, Mapping) else ((str(i), rec) for i, rec in enumerate(recorders))
         if recorders:
             from telltale.record import register_metrics
@@ -62,17 +67,17 @@ class RequestCounter:
             self.metrics.requests.labels(route, scope.get("method", ""), str(status)).inc()
 
 
-class _OnlyServices:
-    """A view of a registry without the samples of services outside ``allowed``."""
+class _OnlyProject:
+    """A view of a registry without the samples of projects other than ``project`` (series
+    without a project label, such as request counts by route, name no project)."""
 
-    def __init__(self, registry: CollectorRegistry, allowed: set[str]) -> None:
+    def __init__(self, registry: CollectorRegistry, project: str) -> None:
         self._registry = registry
-        self._allowed = allowed
+        self._project = project
 
     def collect(self) -> Any:
         for family in self._registry.collect():
-            kept = [s for s in family.samples if s.labels.get("service", "") in self._allowed or "service" not in s.labels]
-            family.samples = kept
+            family.samples = [s for s in family.samples if s.labels.get("project", self._project) == self._project]
             yield family
 
 
@@ -87,10 +92,9 @@ def metrics(request: Request) -> Response:
     state = request.app.state
     if not getattr(state, "metrics_token", False):
         return Response(state.metrics.render(), media_type=CONTENT_TYPE_LATEST)
-    from telltale.server.auth import store_of, token_of
+    from telltale.server.auth import token_of
 
     info = token_of(request)
     if info.scope not in ("read", "admin"):
         raise HTTPException(403, f"token {info.id} has scope {info.scope!r}; /metrics needs a read or admin token")
-    names = {s.service for s in store_of(request).list_services(info.project)}
-    return Response(generate_latest(_OnlyServices(state.metrics.registry, names)), media_type=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(_OnlyProject(state.metrics.registry, info.project)), media_type=CONTENT_TYPE_LATEST)

@@ -40,8 +40,9 @@ SpecLookup = Callable[[Connection, str], "ServiceSpec | None"]
 
 
 def insert_records(conn: Connection, project: str, records: Sequence[PredictionRecord], spec_for: SpecLookup,
-                   limits: RecordLimits = DEFAULT_LIMITS, now: float = 0.0) -> tuple[int, int]:
-    """Insert new records and fold them into minute profiles; return (inserted, duplicates).
+                   limits: RecordLimits = DEFAULT_LIMITS, now: float = 0.0) -> tuple[list[PredictionRecord], int]:
+    """Insert new records and fold them into minute profiles; return (the records newly
+    stored, the number of duplicates).
 
     A record id is unique per service (migration 0002): the same id in two services is
     two records. ValueError names the first record that breaks ``limits``, before any
@@ -55,14 +56,14 @@ def insert_records(conn: Connection, project: str, records: Sequence[PredictionR
         unique.setdefault((r.service, r.id), (r, d))
     rows = [_row(project, *unique[k]) for k in sorted(unique)]
     if not rows:
-        return 0, len(records)
+        return [], len(records)
     p = predictions.c
     stmt = insert_ignore(conn, predictions, ("project", "service", "id")).returning(p.service, p.id)
     new_keys = {(s, i) for s, i in conn.execute(stmt, rows)}
     new = [unique[k][0] for k in sorted(new_keys)]
     _fold_profiles(conn, project, new, spec_for, now)
     _changes.note_versions(conn, project, new)
-    return len(new), len(records) - len(new)
+    return new, len(records) - len(new)
 
 
 def read_records(conn: Connection, project: str, service: str, since: float, until: float, limit: int,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from telltale.clock import SYSTEM_CLOCK, Clock
 from telltale.errors import StoreError
-from telltale.store import _alerts, _audit, _changes, _feedback, _findings, _pages, _records, _reviews, _tokens, _windows
+from telltale.store import _alerts, _audit, _changes, _feedback, _findings, _metrics, _pages, _records, _reviews, _tokens, _windows
 from telltale.store._tokens import TokenInfo
 from telltale.store._sql import insert_ignore, upsert
 from telltale.store.engine import first_line, make_engine, migrate, read_tx, safe_url, write_tx
@@ -42,10 +42,14 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class WriteResult:
-    """What a batch write did: records newly stored, and records already there (or repeated)."""
+    """What a batch write did: records newly stored, and records already there (or repeated).
+
+    ``new`` holds the newly stored records themselves, so callers count what they hold (the
+    server's decision counters) without counting a replayed record twice."""
 
     inserted: int
     duplicates: int
+    new: tuple[PredictionRecord, ...] = field(default=(), compare=False, repr=False)
 
 
 class Store:
@@ -157,12 +161,12 @@ class Store:
             return WriteResult(0, 0)
         with write_tx(self._engine) as conn:
             existing = _feedback.existing_ids(conn, project, records)  # feedback's folds count a replay once
-            inserted, dup = _records.insert_records(conn, project, records, lambda c, s: _spec_in(c, project, s),
+            new, dup = _records.insert_records(conn, project, records, lambda c, s: _spec_in(c, project, s),
                                                   now=self._clock.now())
             _feedback.fold_confidence(conn, project, records, existing)  # what the performance estimate reads
             _feedback.join_arrived(conn, project, records, lambda c, s: _spec_in(c, project, s))  # labels that came first
             _reviews.enqueue(conn, project, records, lambda c, s: _spec_in(c, project, s))  # the human-review queue
-        return WriteResult(inserted, dup)
+        return WriteResult(len(new), dup, tuple(new))
 
     def read_predictions(self, project: str, service: str, since: float, until: float, limit: int = 1000,
                          *, source: str | None = None) -> list[PredictionRecord]:
@@ -409,6 +413,16 @@ class Store:
     def slo_totals(self) -> list[tuple[str, str, str, float, float]]:
         with read_tx(self._engine) as conn:
             return _audit.slo_totals_all(conn)
+
+    def open_finding_counts(self) -> list[_metrics.OpenFindings]:
+        """Open stored findings per project, service, kind and severity (for /metrics)."""
+        with read_tx(self._engine) as conn:
+            return _metrics.open_findings(conn)
+
+    def delivery_counts(self) -> list[_metrics.Deliveries]:
+        """Alert delivery attempts per project, service, receiver and outcome (for /metrics)."""
+        with read_tx(self._engine) as conn:
+            return _metrics.deliveries(conn)
 
     # alerts (telltale.alerts drives these; see store/_alerts.py) ----------------------
 
