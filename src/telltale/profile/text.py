@@ -68,4 +68,8 @@ def _strings(values: Any) -> Any:
         if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
             return values.drop_null()
         values = values.to_pylist()
-    return pa.array([v for v in list(values) if isinstance(v, str)], type=pa.string())
+    texts = [v for v in list(values) if isinstance(v, str)]
+    try:
+        return pa.array(texts, type=pa.string())
+    except UnicodeEncodeError:  # a lone surrogate cannot be UTF-8: it counts as one "?" character
+        return pa.array([t.encode("utf-8", "replace").decode("utf-8") for t in texts], type=pa.string())
