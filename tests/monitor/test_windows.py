@@ -41,3 +41,26 @@ def test_bad_spans_are_refused_with_the_reason(store, eta_spec):
         findings_for(store, "p", eta_spec, T0 + 600, T0, 60)
     with pytest.raises(ValueError, match=f"the most is {MAX_WINDOWS}"):
         findings_for(store, "p", eta_spec, T0, T0 + 60 * (MAX_WINDOWS + 10), 60)
+
+
+def test_a_span_query_runs_the_change_detectors_as_the_tick_does(store, eta_spec):
+    """A latency step at 05:00 (20 ms to 60 ms, 10 calls a minute): the span query names it in
+    the same window as the monitor's stored finding, and nowhere before the step."""
+    import numpy as np
+
+    from telltale.monitor.tick import tick
+
+    rng = np.random.default_rng(3)
+    records = []
+    for m in range(7 * 60):
+        for k in range(10):
+            r = _rec(m * 10 + k, T0 + 60 * m + 6 * k, 600.0 + k)
+            r.latency_ms = float((60.0 if m >= 300 else 20.0) * np.exp(rng.normal(0.0, 0.2)))
+            records.append(r)
+    store.write_predictions("p", records)
+    tick(store, T0 + 7 * 3600 + 60)
+    [stored] = [f for f in store.findings("p", "eta", state="all") if f.kind == "latency"]
+    span = [f for f in findings_for(store, "p", eta_spec, T0, T0 + 7 * 3600, 300).findings
+            if f.kind == "latency" and f.statistic == "cusum"]
+    assert span and min(f.window.start.timestamp() for f in span) == stored.opened
+    assert T0 + 300 * 60 <= stored.opened <= T0 + 310 * 60  # within two windows of the step

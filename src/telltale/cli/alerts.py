@@ -39,7 +39,7 @@ def register(app: typer.Typer) -> None:
                 registered(store, project, service, db)
                 return {"alerts": [alert_to_dict(a) for a in store.alerts(project, service, state=None if state == "all" else state)]}
 
-        data = _run(db, server, local, lambda: call("GET", server, token, f"/v1/services/{service}/alerts", params={"state": state}))
+        data = _run(db, server, local, lambda: call(server, token, "GET", f"/v1/services/{service}/alerts", params={"state": state}))
         _show(data["alerts"], as_json, lambda a: f"{a['state']:<8} {a['severity']:<8} {a['family']:<8} {a['fingerprint']}  {a['title']}",
               f"no alerts for {service}")
 
@@ -61,7 +61,7 @@ def register(app: typer.Typer) -> None:
                 registered(store, project, service, db)
                 return {"deliveries": [d.to_dict() for d in store.alert_deliveries(project, service, t0, now + 1)]}
 
-        data = _run(db, server, local, lambda: call("GET", server, token, f"/v1/services/{service}/deliveries", params={"since": since}))
+        data = _run(db, server, local, lambda: call(server, token, "GET", f"/v1/services/{service}/deliveries", params={"since": since}))
         _show(data["deliveries"], as_json,
               lambda d: f"{_t(d['at'])}  {d['receiver']:<12} {d['status']:<8} #{d['attempt']} {d['group_key']}"
                         + (f"  {d['error']}" if d["error"] else ""), f"no deliveries for {service}")
@@ -96,7 +96,7 @@ def register(app: typer.Typer) -> None:
                 store.put_silence(s)
             return s.to_dict()
 
-        s = _run(db, server, local, lambda: call("POST", server, token, "/v1/silences", body=body))
+        s = _run(db, server, local, lambda: call(server, token, "POST", "/v1/silences", json=body))
         typer.echo(json.dumps(s, indent=2) if as_json else f"silence {s['id']} until {_t(s['ends_at'])}: {_matchers(s)}")
 
     @sub.command("silences")
@@ -109,7 +109,7 @@ def register(app: typer.Typer) -> None:
             with opened(db) as store:
                 return {"silences": [s.to_dict() for s in store.silences(project, now=SYSTEM_CLOCK.now())]}
 
-        data = _run(db, server, local, lambda: call("GET", server, token, "/v1/silences"))
+        data = _run(db, server, local, lambda: call(server, token, "GET", "/v1/silences"))
         _show(data["silences"], as_json, lambda s: f"{s['id']}  until {_t(s['ends_at'])}  {_matchers(s)}  ({s['created_by']}: {s['comment']})",
               "no silences running")
 
@@ -123,7 +123,7 @@ def register(app: typer.Typer) -> None:
                     raise Failure(f"no running silence {silence_id!r} in project {project!r}", 2)
             return {"expired": silence_id}
 
-        _run(db, server, local, lambda: call("DELETE", server, token, f"/v1/silences/{silence_id}"))
+        _run(db, server, local, lambda: call(server, token, "DELETE", f"/v1/silences/{silence_id}"))
         typer.echo(f"silence {silence_id} expired")
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import typer
 from rich.console import Console
 
-from telltale.cli._remote import Failure, call, open_store, spec_of
+from telltale.cli._target import Failure, call, check_choice, opened, registered, run
 
 
 def register(app: typer.Typer) -> None:
@@ -29,7 +29,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
         """The current mode and the latest changes (from, to, when, by whom, why)."""
-        data = _run(lambda: _show(db, server, token, project, service, limit))
+        data = run(lambda: _show(db, server, token, project, service, limit))
         if as_json:
             print(json.dumps(data, indent=2))
             return
@@ -48,53 +48,38 @@ def register(app: typer.Typer) -> None:
         db: str | None = db_opt, server: str | None = server_opt, token: str | None = token_opt, project: str = project_opt,
     ) -> None:
         """Override the mode; every guard applies it within its poll (5 s at most)."""
-        data = _run(lambda: _set(db, server, token, project, service, mode, reason, by))
+        data = run(lambda: _set(db, server, token, project, service, mode, reason, by))
         Console(highlight=False, soft_wrap=True).print(f"{service}: mode {data['mode']} (by {data['by']}: {data['reason']})")
 
 
-def _run(fn: Any) -> Any:
-    try:
-        return fn()
-    except Failure as e:
-        Console(stderr=True, highlight=False, soft_wrap=True).print(f"[red]error[/red]: {e}")
-        raise typer.Exit(e.code) from None
-
-
 def _show(db: str | None, server: str | None, token: str | None, project: str, service: str, limit: int) -> dict[str, Any]:
-    if db and server:
-        raise Failure("give --db or --server, not both", 2)
+    check_choice(db, server)
     if server:
         return {"control": call(server, token, "GET", f"/v1/services/{service}/control"),
                 "changes": call(server, token, "GET", f"/v1/services/{service}/control/audit", params={"limit": limit})["changes"]}
-    store = open_store(db or "sqlite:///telltale.db")
-    try:
-        spec_of(store, project, service)
+    with opened(db) as store:
+        registered(store, project, service, db)
         s = store.get_control(project, service)
         changes = [e.to_dict() for e in store.control_audit(project, service, limit=limit)]
         return {"control": {"mode": s.mode, "reason": s.reason, "updated_at": s.updated_at,
                             "by": changes[-1]["actor"] if changes else None}, "changes": changes}
-    finally:
-        store.close()
 
 
 def _set(db: str | None, server: str | None, token: str | None, project: str, service: str, mode: str, reason: str, by: str) -> dict[str, Any]:
     from telltale.clock import SYSTEM_CLOCK
     from telltale.control import MODES, ControlState
 
-    if db and server:
-        raise Failure("give --db or --server, not both", 2)
+    check_choice(db, server)
     if mode not in MODES:
         raise Failure(f"mode must be one of {', '.join(sorted(MODES))}, got {mode!r}", 2)
     if server:
-        return call(server, token, "PUT", f"/v1/services/{service}/control", json={"mode": mode, "reason": reason, "by": by})
-    store = open_store(db or "sqlite:///telltale.db")
-    try:
-        spec_of(store, project, service)
+        answer: dict[str, Any] = call(server, token, "PUT", f"/v1/services/{service}/control", json={"mode": mode, "reason": reason, "by": by})
+        return answer
+    with opened(db) as store:
+        registered(store, project, service, db)
         state = ControlState(mode, reason, SYSTEM_CLOCK.now())
         store.set_control(project, service, state, actor=f"person:{by}")
         return {"mode": mode, "reason": reason, "by": f"person:{by}"}
-    finally:
-        store.close()
 
 
 def _when(ts: float) -> str:

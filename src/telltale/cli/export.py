@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from telltale.cli._source import run, times, with_service
+from telltale.cli._target import run, times, with_service
 
 
 def register(app: typer.Typer) -> None:

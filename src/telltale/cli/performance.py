@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from telltale.cli._source import Failure, from_server, run, times, with_service
+from telltale.cli._target import Failure, call, run, times, with_service
 
 
 def register(app: typer.Typer) -> None:
@@ -33,10 +33,10 @@ def register(app: typer.Typer) -> None:
             what = "trust" if trust else "performance"
             if server:
                 params: dict[str, Any] = {"since": since, "window": window, **({"until": until} if until else {})}
-                data = from_server(server, token, "GET", f"/v1/services/{service}/{what}", params=params)
+                data = call(server, token, "GET", f"/v1/services/{service}/{what}", params=params)
             else:
                 t0, t1 = times(since, until)
-                data = with_service(db or "sqlite:///telltale.db", project, service, lambda store, spec: _report(what, store, project, spec, t0, t1, window))
+                data = with_service(db, project, service, lambda store, spec: _report(what, store, project, spec, t0, t1, window))
             if as_json:
                 print(json.dumps(data, indent=2))
             else:

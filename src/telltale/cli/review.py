@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from telltale.cli._source import Failure, from_server, run, with_service
+from telltale.cli._target import Failure, call, run, with_service
 
 review_app = typer.Typer(help="Work the human-review queue: list, claim, decide.", no_args_is_help=True)
 
@@ -34,8 +34,8 @@ def _call(db: str | None, server: str | None, token: str | None, project: str, s
         raise Failure("give --db or --server, not both", 2)
     if server:
         method, path, body = http
-        return from_server(server, token, method, path, **({"json": body} if body is not None else {}))
-    return with_service(db or "sqlite:///telltale.db", project, service, local)
+        return call(server, token, method, path, **({"json": body} if body is not None else {}))
+    return with_service(db, project, service, local)
 
 
 def _queue(store: Any, project: str, service: str, items: list[Any]) -> dict[str, Any]:

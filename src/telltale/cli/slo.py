@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from telltale.cli._remote import Failure, call, open_store, spec_of
+from telltale.cli._target import Failure, call, opened, registered
 
 
 def register(app: typer.Typer) -> None:
@@ -37,7 +37,7 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(2)
         try:
             data = (call(server, token, "GET", f"/v1/services/{service}/slos") if server
-                    else _from_store(db or "sqlite:///telltale.db", project, service))
+                    else _from_store(db, project, service))
         except Failure as e:
             err.print(f"[red]error[/red]: {e}")
             raise typer.Exit(e.code) from None
@@ -69,17 +69,14 @@ def register(app: typer.Typer) -> None:
             out.write_text(text, encoding="utf-8")
 
 
-def _from_store(db: str, project: str, service: str) -> dict[str, Any]:
+def _from_store(db: str | None, project: str, service: str) -> dict[str, Any]:
     from telltale.clock import SYSTEM_CLOCK
     from telltale.policy import slo_status
 
-    store = open_store(db)
-    try:
+    with opened(db) as store:
         now = SYSTEM_CLOCK.now()
-        spec = spec_of(store, project, service)
+        spec = registered(store, project, service, db)
         return {"service": service, "at": now, "slos": [s.to_dict() for s in slo_status(store, project, spec, now)]}
-    finally:
-        store.close()
 
 
 def _print(console: Console, data: dict[str, Any]) -> None:

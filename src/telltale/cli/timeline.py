@@ -55,7 +55,7 @@ def _from_server(server: str, token: str | None, service: str, since: str, until
         params["until"] = until
     if kinds:
         params["kind"] = kinds
-    return call("GET", server, token, f"/v1/services/{service}/timeline", params=params)
+    return call(server, token, "GET", f"/v1/services/{service}/timeline", params=params)
 
 
 def _from_store(db: str | None, project: str, service: str, since: str, until: str | None, kinds: list[str], limit: int) -> dict[str, Any]:

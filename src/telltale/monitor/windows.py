@@ -4,8 +4,9 @@ Windows start on a minute boundary (profiles are per minute) and step by ``windo
 each is the merge of its minute profiles, checked by ``telltale.checks.run_checks``
 against the service's reference profile, and its guard trigger rates against the hour
 before it. Windows without records are skipped. The monitor's tick (``monitor.tick``)
-and the ad-hoc route share :func:`window_findings`, so a stored finding and a finding
-computed for an arbitrary span say the same thing about the same window.
+and the ad-hoc route share :func:`window_findings` and the change detectors, so a stored
+finding and a finding computed for an arbitrary span say the same thing about the same
+window (label findings, which read joined feedback, are the tick's alone).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from telltale.checks import run_checks
-from telltale.detect import span_start
+from telltale.detect import change_findings_many, span_start
 from telltale.profile import Profile
 from telltale.spec import ServiceSpec
 from telltale.store import Store
@@ -72,13 +73,18 @@ def findings_for(store: Store, project: str, spec: ServiceSpec, since: float, un
     reference = store.get_reference(project, spec.service)
     minutes = store.read_minutes(project, spec.service, history_start(start, start + window_s), until)  # one read for every window
     starts = [m for m, _ in minutes]
-    out: list[Finding] = []
-    used = 0
+    per_window: list[list[Finding]] = []
+    windows: list[Window] = []
     for i in range(n):
         w0 = start + i * window_s
-        profile, found = window_findings(spec, reference, minutes, starts, w0, min(w0 + window_s, until))
+        w1 = min(w0 + window_s, until)
+        profile, found = window_findings(spec, reference, minutes, starts, w0, w1)
         if profile is not None:
-            used += 1
-            out.extend(found)
-    return WindowedFindings(out, used)
+            per_window.append(found)
+            windows.append(Window.from_epoch(w0, w1))
+    # the change detectors, as the monitor's tick runs them per window (causal: each window
+    # sees only the minutes before its end), so a span's answer matches the stored findings
+    changes = change_findings_many(spec, minutes, windows)
+    out = [f for found, changed in zip(per_window, changes, strict=True) for f in (*found, *changed)]
+    return WindowedFindings(out, len(windows))
 
