@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from telltale.profile.text import text_column
 from telltale.profile.vectors import norm_column
 from telltale.store import Store
@@ -17,10 +15,8 @@ inputs:
 """
 
 
-def test_text_and_vectors_are_checked_stored_and_profiled(tmp_path: Path, db_url: str, server_factory) -> None:
-    spec = tmp_path / "shop.yaml"
-    spec.write_text(SPEC)
-    server = server_factory(db_url, specs=[spec])
+def test_text_and_vectors_are_checked_stored_and_profiled(module_server) -> None:
+    server = module_server  # shared with the other server tests; the spec is registered over HTTP
     records = [
         {"id": "ok", "ts": T0, "inputs": {"review": "Works great, five stars", "emb": [0.1, 0.2, 0.3]}},
         {"id": "long", "ts": T0 + 1, "inputs": {"review": "x" * 31, "emb": [0.0, 0.0, 1.0]}},
@@ -28,14 +24,16 @@ def test_text_and_vectors_are_checked_stored_and_profiled(tmp_path: Path, db_url
         {"id": "bad", "ts": T0 + 3, "inputs": {"review": "ok", "emb": "0.1,0.2,0.3"}},
     ]
     with server.client() as client:
+        put = client.put("/v1/services/shop/spec", content=SPEC, headers={"content-type": "application/yaml"})
+        assert put.status_code == 200, put.text
         resp = client.post("/v1/services/shop/predictions", json={"records": [{**r, "service": "shop"} for r in records]})
     assert resp.status_code == 200, resp.text
     assert (resp.json()["accepted"], resp.json()["violations"]) == (4, 3)
-    store = Store.open(db_url)
+    store = Store.open(server.db_url)
     try:
         stored = {r.id: [(v.field, v.kind, v.message) for v in r.violations]
-                  for r in store.read_predictions("default", "shop", T0 - 1, T0 + 60)}
-        profile = store.read_profile("default", "shop", T0 - 60, T0 + 60)
+                  for r in store.read_predictions(server.project, "shop", T0 - 1, T0 + 60)}
+        profile = store.read_profile(server.project, "shop", T0 - 60, T0 + 60)
     finally:
         store.close()
     assert stored == {
