@@ -27,7 +27,7 @@ def contract() -> Contract:
     ({"review": "hello", "emb": (1.0, 2.0, 3.0)}, []),
     ({"review": "hello", "emb": np.array([1.0, 2.0, 3.0])}, []),
     ({"review": "h", "emb": [1.0, 2.0]},
-     [("review", "range", "text of 1 characters is shorter than min_length 2"), ("emb", "type", "expected a vector of 3 numbers, got 2")]),
+     [("review", "range", "text of 1 character is shorter than min_length 2"), ("emb", "type", "expected a vector of 3 numbers, got 2")]),
     ({"review": "a" * 21, "emb": [1.0, float("nan"), 3.0]},
      [("review", "range", "text of 21 characters is longer than max_length 20"),
       ("emb", "type", "element 1 is nan: every element of a vector must be finite")]),

@@ -202,10 +202,11 @@ def _text_problem(v: Any, lo: float, hi: float, max_bytes: int | None) -> tuple[
     if v.__class__ is not str and not isinstance(v, str):
         return "type", f"expected text (a string), got {_describe(v)}"
     n = len(v)
+    chars = f"{n} character{'' if n == 1 else 's'}"
     if n < lo:
-        return "range", f"text of {n} characters is shorter than min_length {int(lo)}"
+        return "range", f"text of {chars} is shorter than min_length {int(lo)}"
     if n > hi:
-        return "range", f"text of {n} characters is longer than max_length {int(hi)}"
+        return "range", f"text of {chars} is longer than max_length {int(hi)}"
     if max_bytes is not None and n * 4 > max_bytes and (b := _utf8_len(v)) > max_bytes:
         return "range", f"text of {b} UTF-8 bytes is over max_bytes {max_bytes}"
     return None
