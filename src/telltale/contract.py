@@ -11,13 +11,14 @@ import math
 import numbers
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from telltale.spec.model import ServiceSpec
 from telltale.types import Violation
 
-_FLOAT, _INT, _BOOL, _CATEGORY, _STRING, _TIMESTAMP = range(6)
-_CODES = {"float": _FLOAT, "int": _INT, "bool": _BOOL, "category": _CATEGORY, "string": _STRING, "timestamp": _TIMESTAMP}
+_FLOAT, _INT, _BOOL, _CATEGORY, _STRING, _TIMESTAMP, _TEXT, _VECTOR = range(8)
+_CODES = {"float": _FLOAT, "int": _INT, "bool": _BOOL, "category": _CATEGORY, "string": _STRING, "timestamp": _TIMESTAMP,
+          "text": _TEXT, "vector": _VECTOR}
 _NUMERIC = (_FLOAT, _INT, _TIMESTAMP)
 #: Fast-path classes: a value of the expected class inside the range passes at once.
 _FAST_REAL, _FAST_INT, _FAST_CATEGORY = 1, 2, 3
@@ -43,7 +44,14 @@ class Contract:
             hi = f.range.max if f.range and f.range.max is not None else math.inf
             cats = frozenset(f.categories) if f.categories is not None else None
             code = _CODES[f.type]
-            fields.append((name, code, _FAST.get(code, 0), lo, hi, cats, f.nullable, f.required))
+            extra: int | None = None  # text: max UTF-8 bytes; vector: the dimension
+            if code == _TEXT:
+                lo = float(f.min_length) if f.min_length is not None else -math.inf
+                hi = float(f.max_length) if f.max_length is not None else math.inf
+                extra = f.max_bytes
+            elif code == _VECTOR:
+                extra = f.dim
+            fields.append((name, code, _FAST.get(code, 0), lo, hi, cats, f.nullable, f.required, extra))
         self._fields = tuple(fields)
         self._names = frozenset(spec.inputs)
         self._n = len(fields)
@@ -56,7 +64,7 @@ class Contract:
         out: list[Violation] = []
         present = 0
         get = record.get
-        for name, code, fast, lo, hi, cats, nullable, required in self._fields:
+        for name, code, fast, lo, hi, cats, nullable, required, extra in self._fields:
             v = get(name, _MISSING)
             if v is _MISSING:
                 if not nullable:
@@ -96,6 +104,12 @@ class Contract:
             elif code == _BOOL:
                 if v.__class__ is not bool:
                     out.append(Violation(name, "type", f"expected a bool, got {_describe(v)}", required))
+            elif code == _TEXT:
+                if (bad := _text_problem(v, lo, hi, extra)) is not None:
+                    out.append(Violation(name, bad[0], bad[1], required))
+            elif code == _VECTOR:
+                if (msg := _vector_problem(v, extra or 0)) is not None:
+                    out.append(Violation(name, "type", msg, required))
             elif v.__class__ is not str:
                 out.append(Violation(name, "type", f"expected a string, got {_describe(v)}", required))
         if present != len(record):
@@ -123,12 +137,12 @@ def _compile_valid(fields: tuple[Any, ...]) -> Any:
     Other mappings are read with ``get``, since a subscript could call ``__missing__``
     (a ``defaultdict`` would grow, a ``Counter`` would answer 0).
     """
-    ns: dict[str, Any] = {"_M": _MISSING, "_dict": dict}
+    ns: dict[str, Any] = {"_M": _MISSING, "_dict": dict, "_vec": _vector_ok, "_utf8": _utf8_len}
     by_key = ["def valid(record):", "    if record.__class__ is _dict:", "        try:"]
     by_get = ["    get = record.get"]
     always = 0
-    for i, (name, code, _fast, lo, hi, cats, nullable, _required) in enumerate(fields):
-        ns[f"n{i}"], ns[f"lo{i}"], ns[f"hi{i}"], ns[f"c{i}"] = name, lo, hi, cats
+    for i, (name, code, _fast, lo, hi, cats, nullable, _required, extra) in enumerate(fields):
+        ns[f"n{i}"], ns[f"lo{i}"], ns[f"hi{i}"], ns[f"c{i}"], ns[f"x{i}"] = name, lo, hi, cats, extra
         lo_, hi_ = _literal(lo) or f"lo{i}", _literal(hi) or f"hi{i}"
         if code in (_FLOAT, _TIMESTAMP):
             ok = f"(v.__class__ is float or v.__class__ is int) and {lo_} <= v <= {hi_}"
@@ -138,6 +152,14 @@ def _compile_valid(fields: tuple[Any, ...]) -> Any:
             ok = "v.__class__ is str" + (f" and v in c{i}" if cats is not None else "")
         elif code == _BOOL:
             ok = "v.__class__ is bool"
+        elif code == _TEXT:
+            ok = "v.__class__ is str"
+            if lo != -math.inf or hi != math.inf:
+                ok += f" and {lo_} <= len(v) <= {hi_}"
+            if extra is not None:  # four bytes a character at most: most texts skip the encoding
+                ok += f" and (len(v) * 4 <= x{i} or _utf8(v) <= x{i})"
+        elif code == _VECTOR:
+            ok = f"v.__class__ is list and len(v) == x{i} and _vec(v)"
         else:
             ok = "v.__class__ is str"
         if nullable:
@@ -167,6 +189,52 @@ def _literal(x: Any) -> str | None:
     """A finite bound as source (a constant is cheaper to load than a name); else None."""
     if (x.__class__ is float or x.__class__ is int) and math.isfinite(x):
         return repr(x)  # repr round-trips a float exactly
+    return None
+
+
+def _utf8_len(s: str) -> int:
+    """UTF-8 bytes of ``s`` (a lone surrogate, which cannot be encoded, counts its three bytes)."""
+    return len(s.encode("utf-8", "surrogatepass"))
+
+
+def _text_problem(v: Any, lo: float, hi: float, max_bytes: int | None) -> tuple[Literal["type", "range"], str] | None:
+    """Why ``v`` breaks a text field's contract (the violation's kind and message), or None."""
+    if v.__class__ is not str and not isinstance(v, str):
+        return "type", f"expected text (a string), got {_describe(v)}"
+    n = len(v)
+    chars = f"{n} character{'' if n == 1 else 's'}"
+    if n < lo:
+        return "range", f"text of {chars} is shorter than min_length {int(lo)}"
+    if n > hi:
+        return "range", f"text of {chars} is longer than max_length {int(hi)}"
+    if max_bytes is not None and n * 4 > max_bytes and (b := _utf8_len(v)) > max_bytes:
+        return "range", f"text of {b} UTF-8 bytes is over max_bytes {max_bytes}"
+    return None
+
+
+def _vector_ok(v: list[Any]) -> bool:
+    """True when every element is a plain float or int and their sum is finite (then each is)."""
+    for x in v:
+        if x.__class__ is not float and x.__class__ is not int:
+            return False
+    return math.isfinite(sum(v))
+
+
+def _vector_problem(v: Any, dim: int) -> str | None:
+    """Why ``v`` is not a vector of ``dim`` finite numbers, or None. Lists, tuples and
+    one-dimensional NumPy arrays are vectors."""
+    shape = getattr(v, "shape", None)
+    if shape is not None and len(shape) != 1:
+        return f"expected a vector of {dim} numbers, got an array of shape {tuple(shape)}"
+    if not isinstance(v, (list, tuple)) and shape is None:
+        return f"expected a vector (a list of {dim} numbers), got {_describe(v)}"
+    if len(v) != dim:
+        return f"expected a vector of {dim} numbers, got {len(v)}"
+    for i, x in enumerate(v):
+        if isinstance(x, bool) or not isinstance(x, numbers.Real):
+            return f"element {i} is {_describe(x)}, not a number"
+        if not math.isfinite(float(x)):
+            return f"element {i} is {float(x)}: every element of a vector must be finite"
     return None
 
 

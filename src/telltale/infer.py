@@ -11,6 +11,10 @@ What is inferred, and how:
 - range from the observed min and max widened by 10% of the span on each side (rounded
   outward to two significant digits), without crossing zero when no value did: a range
   exactly at the training extremes would flag every new maximum;
+- ``text`` for free-form strings: median length at least 40 characters, at least 80% of
+  values holding whitespace and at least half distinct (short codes, names and labels
+  stay ``string``); ``vector`` with its ``dim`` for a list column of numbers whose rows
+  all have the same length (an embedding);
 - nullable when the reference has any null;
 - an identifier (``identifier: true``, not required, no range) when an integer column
   holds a different value in every row and is monotonic or named like a key (``id``,
@@ -60,9 +64,12 @@ class InferredField:
     categories: list[str] | None = None
     seen: str = ""
     identifier: bool = False
+    dim: int | None = None
 
     def to_spec(self) -> dict[str, Any]:
         d: dict[str, Any] = {"type": self.type}
+        if self.dim is not None:
+            d["dim"] = self.dim
         if self.identifier:
             d.update({"identifier": True, "required": False})
         if self.unit:
@@ -195,8 +202,56 @@ def infer_field(name: str, column: Any, *, output: bool = False, describe: bool 
         if not output and non_null >= MIN_ROWS and len(values) == non_null and (_KEY_NAME.match(name) or _one_length(col)):
             return InferredField(name, "string", nullable=nullable, identifier=True,
                                  seen=f"a different value in each of {non_null} rows: {_KEY_NOTE}")
+        if not output and (why := _free_text(col, len(values), non_null)):
+            return InferredField(name, "text", nullable=nullable, seen=f"{why}, {null_note}")
         return InferredField(name, typ, nullable=nullable, seen=f"{len(values)} distinct values, {null_note}")
+    if not output and (dim := _vector_dim(col)) is not None:
+        return InferredField(name, "vector", dim=dim, nullable=nullable, seen=f"vectors of {dim} numbers, {null_note}")
     return None
+
+
+#: A string column is inferred as free text when its median length reaches this many
+#: characters, most values hold a space and most are distinct (conservative: short
+#: codes, names and labels stay strings).
+TEXT_MEDIAN_CHARS = 40
+TEXT_SPACED_SHARE = 0.8
+TEXT_DISTINCT_SHARE = 0.5
+
+
+def _free_text(col: Any, distinct: int, non_null: int) -> str | None:
+    """Why a string column looks like free text (long, spaced, mostly distinct values), else None."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if non_null < MIN_ROWS or distinct < TEXT_DISTINCT_SHARE * non_null:
+        return None
+    if pa.types.is_dictionary(col.type):
+        col = col.cast(col.type.value_type)
+    present = col.drop_null()
+    lengths = pc.utf8_length(present).to_numpy(zero_copy_only=False)
+    median = float(np.median(lengths))
+    spaced = pc.mean(pc.match_substring_regex(present, r"\s").cast(pa.float64())).as_py()
+    if median < TEXT_MEDIAN_CHARS or spaced < TEXT_SPACED_SHARE:
+        return None
+    return f"free text: median {median:.0f} characters, {_pct(spaced)} with spaces, {distinct} distinct values"
+
+
+def _vector_dim(col: Any) -> int | None:
+    """The common length of a list column of numbers (an embedding), else None."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    t = col.type
+    if pa.types.is_fixed_size_list(t):
+        ok = pa.types.is_floating(t.value_type) or pa.types.is_integer(t.value_type)
+        return t.list_size if ok and t.list_size >= 2 else None
+    if not (pa.types.is_list(t) or pa.types.is_large_list(t)):
+        return None
+    if not (pa.types.is_floating(t.value_type) or pa.types.is_integer(t.value_type)) or len(col) == col.null_count:
+        return None
+    mm = pc.min_max(pc.list_value_length(col.drop_null())).as_py()
+    return int(mm["min"]) if mm["min"] == mm["max"] and mm["min"] >= 2 else None
 
 
 _KEY_NOTE = "an identifier, left out of range, drift and the domain classifier"

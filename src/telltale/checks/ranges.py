@@ -37,13 +37,16 @@ def check(spec: ServiceSpec, current: Profile, reference: Profile | None, window
         col = input_column(current, name)
         if col is None or col.numeric is None or col.numeric.count == 0:
             continue
-        f = _one(name, rng, col, input_column(reference, name), window)
+        f = one(name, rng, col, input_column(reference, name), window)
         if f is not None:
             out.append(f)
-    return out
+    from telltale.checks.text import length_findings  # text fields' length limits (a cycle if imported above)
+
+    return out + length_findings(spec, current, reference, window)
 
 
-def _one(name: str, rng: Range, col: ColumnProfile, ref: ColumnProfile | None, window: Window | None) -> Finding | None:
+def one(name: str, rng: Range, col: ColumnProfile, ref: ColumnProfile | None, window: Window | None) -> Finding | None:
+    """The range finding of one column against ``rng``, or None."""
     num = col.numeric
     if num is None:
         return None

@@ -100,6 +100,8 @@ def _plotter(rep: Any) -> Any:
         if ref is None and cur is None:
             return None
         field = rep.spec.inputs.get(name)
+        if field is not None and field.type in ("text", "vector"):
+            return None  # the drift findings name the moved n-grams / statistics; no histogram of whole texts
         cols = [c for c in (ref, cur) if c is not None]
         numeric = all(is_numeric_column(c) for c in cols) and (field is None or field.type in ("float", "int", "timestamp"))
         return feature_plot(name, ref, cur, numeric)

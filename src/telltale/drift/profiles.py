@@ -4,7 +4,9 @@ Profiles hold sketches, not rows, so the statistics here are the sketch forms of
 ones the report computes exactly: Wasserstein from the KLL quantile functions, KS from
 the KLL CDFs (its p-value discounted by the sketches' rank error), PSI, JS and chi2 over
 reference-quantile bins and frequent-item counts. Multivariate drift needs joint rows
-and is not available from profiles: the report runs it on the raw data.
+and is not available from profiles: the report runs it on the raw data. A text field is
+tested through its statistics (length, character-class shares) and a vector field through
+its mean embedding and norms; their classifiers need rows too, so only the report runs them.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 from telltale.drift.distribution import CategoricalDist, Dist, NumericDist
 from telltale.drift.feature import DriftResult, compare
 from telltale.drift.methods import family_alpha
+from telltale.drift.vector import mean_shift
 from telltale.spec.model import ServiceSpec
 from telltale.types import Finding, Window
 
@@ -40,7 +43,15 @@ def drift_results(spec: ServiceSpec, current: Any, reference: Any) -> list[Drift
     """Every per-field drift check between two profiles (those that passed too)."""
     cur_fields, ref_fields = current.fields, reference.fields
     plan: list[tuple[str, Any, Any, bool, dict[str, Any]]] = []  # (label, ref, cur, numeric, options)
+    derived: list[DriftResult] = []
     for name, f in spec.inputs.items():
+        if f.type in ("text", "vector"):
+            plan.extend(_derived_plan(name, f.type, cur_fields, ref_fields))
+            if f.type == "vector" and name in cur_fields and name in ref_fields:
+                rv, cv = ref_fields[name].vector, cur_fields[name].vector
+                if rv is not None and cv is not None and rv.dim == cv.dim:
+                    derived.append(mean_shift(name, rv, cv))
+            continue
         if name not in cur_fields or name not in ref_fields or f.type == "string" or f.identifier:
             continue
         rc, cc = ref_fields[name], cur_fields[name]
@@ -54,9 +65,19 @@ def drift_results(spec: ServiceSpec, current: Any, reference: Any) -> list[Drift
             numeric = _numeric(rc, cc, "float" if spec.output.type in ("float", "int") else "category")
             plan.append((spec.prediction or PREDICTION_COLUMN, rc, cc, numeric, {"kind": "prediction_drift"}))
             break
-    alpha = family_alpha(len(plan))
+    alpha = family_alpha(len(plan) + len(derived))
     return [compare(label, column_profile_dist(rc, numeric), column_profile_dist(cc, numeric), alpha=alpha, **opts)
-            for label, rc, cc, numeric, opts in plan]
+            for label, rc, cc, numeric, opts in plan] + derived
+
+
+def _derived_plan(name: str, typ: str, cur_fields: dict[str, Any], ref_fields: dict[str, Any]) -> list[tuple[str, Any, Any, bool, dict[str, Any]]]:
+    """A text field's statistics (length, character-class shares) or a vector field's norm,
+    as numeric fields labelled ``review:length``, ``emb:norm``."""
+    from telltale.profile.text import TEXT_STATS, text_column
+    from telltale.profile.vectors import norm_column
+
+    columns = [(f"{name}:{s}", text_column(name, s)) for s in TEXT_STATS] if typ == "text" else [(f"{name}:norm", norm_column(name))]
+    return [(label, ref_fields[col], cur_fields[col], True, {}) for label, col in columns if col in ref_fields and col in cur_fields]
 
 
 def drift_findings(spec: ServiceSpec, current: Any, reference: Any, window: Window | None) -> list[Finding]:

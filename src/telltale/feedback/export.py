@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from telltale.store import Store
 
 PAGE = 5000
-_ARROW = {"float": pa.float64(), "int": pa.int64(), "bool": pa.bool_(), "category": pa.string(), "string": pa.string(), "timestamp": pa.float64()}
+_ARROW = {"float": pa.float64(), "int": pa.int64(), "bool": pa.bool_(), "category": pa.string(), "string": pa.string(), "timestamp": pa.float64(),
+          "text": pa.string(), "vector": pa.list_(pa.float64())}
 _META = [("id", pa.string()), ("ts", pa.float64()), ("model_version", pa.string()), ("components", pa.string()),
          ("source", pa.string()), ("guard", pa.string()), ("confidence", pa.float64()), ("latency_ms", pa.float64()),
          ("segment", pa.string())]

@@ -21,6 +21,7 @@ from telltale.profile.column import ColumnProfile
 from telltale.profile.hll import HLL
 from telltale.profile.numeric import NumericSummary
 from telltale.profile.quantiles import MergedQuantiles
+from telltale.profile.vectors import VectorSummary
 
 if TYPE_CHECKING:
     from telltale.profile.profile import Profile
@@ -53,6 +54,8 @@ def encode(profile: Any) -> bytes:
         if col.categorical is not None:
             f["categorical"] = {"count": col.categorical.count, "sketch": put(col.categorical.to_bytes())}
         f["distinct"] = [col.distinct.p, put(col.distinct.registers.tobytes())]
+        if col.vector is not None:
+            f["vector"] = {**col.vector.state(), "total": put(col.vector.total.astype("<f8").tobytes())}
         fields[name] = f
     header = {
         "v": VERSION,
@@ -102,6 +105,10 @@ def decode(data: bytes) -> Profile:
             if "categorical" in f:
                 col.categorical = CategoricalSummary.from_state(f["categorical"]["count"], get(f["categorical"]["sketch"]))
             col.distinct = hll(f["distinct"])
+            if "vector" in f:
+                v = f["vector"]
+                col.vector = VectorSummary(int(v["dim"]), int(v["count"]), np.frombuffer(get(v["total"]), dtype="<f8").copy(),
+                                           float(v["sq_norms"]))
             fields[name] = col
         violations = {(fld, kind): int(c) for fld, kind, c in header["violations"]}
         guards = {k: int(v) for k, v in header.get("guards", {}).items()}  # absent in profiles written before guards were counted

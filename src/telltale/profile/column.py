@@ -16,11 +16,14 @@ import numpy as np
 from telltale.profile.categorical import CategoricalSummary
 from telltale.profile.hll import HLL
 from telltale.profile.numeric import NumericSummary
+from telltale.profile.vectors import VectorSummary
 
 #: Distinct-count precision per column: 4096 registers, 1.6% standard error.
 COLUMN_HLL_P = 12
 
 _NUMERIC_TYPES = ("float", "int", "timestamp")
+#: Declared types whose values are strings.
+_TEXTUAL = ("category", "string", "bool", "text")
 
 #: The exact counters a column carries (merged by addition, serialised as integers).
 COUNTS = ("rows", "missing", "nulls", "nan", "inf", "mismatches", "below", "above", "unseen")
@@ -72,7 +75,7 @@ class ColumnProfile:
     """Mergeable summary of one field. ``declared`` is the spec's type, if there is one."""
 
     __slots__ = ("declared", "rows", "missing", "nulls", "nan", "inf", "mismatches", "below", "above", "unseen",
-                 "numeric", "categorical", "distinct", "_bounds")
+                 "numeric", "categorical", "distinct", "vector", "_bounds")
 
     def __init__(self, declared: str | None = None, bounds: Bounds | None = None) -> None:
         self.declared = declared
@@ -89,6 +92,7 @@ class ColumnProfile:
         self.numeric: NumericSummary | None = None
         self.categorical: CategoricalSummary | None = None
         self.distinct = HLL(COLUMN_HLL_P)
+        self.vector: VectorSummary | None = None  # a vector field's mean and spread
 
     # -- reading -----------------------------------------------------------------------
     @property
@@ -119,7 +123,7 @@ class ColumnProfile:
         n_num = self.numeric.count + self.inf if self.numeric else self.inf
         n_cat = self.categorical.count if self.categorical else 0
         if n_num == n_cat:
-            return "categorical" if self.declared in ("category", "string", "bool") else "numeric"
+            return "categorical" if self.declared in _TEXTUAL else "numeric"
         return "numeric" if n_num > n_cat else "categorical"
 
     # -- building ----------------------------------------------------------------------
@@ -149,7 +153,7 @@ class ColumnProfile:
                 self.below += int(np.count_nonzero(fin < b.lo))
             if b is not None and b.hi is not None:
                 self.above += int(np.count_nonzero(fin > b.hi))
-            if self.declared in ("category", "string", "bool"):
+            if self.declared in _TEXTUAL or self.declared == "vector":
                 self.mismatches += len(x)
             elif self.declared == "int":
                 self.mismatches += int(np.count_nonzero(finite & (np.floor(x) != x)))
@@ -158,7 +162,10 @@ class ColumnProfile:
         if n_str:
             if self.categorical is None:
                 self.categorical = CategoricalSummary()
-            self.categorical.update(parts.strings, parts.string_counts)
+            # A text field's frequent values are kept as prefixes: whole texts would make
+            # the sketch (768 values) megabytes; the text statistics are separate columns.
+            strings = text_prefixes(parts.strings) if self.declared == "text" else parts.strings
+            self.categorical.update(strings, parts.string_counts)
             cats = self._bounds.categories if self._bounds is not None else None
             if cats is not None:
                 self.unseen += _unseen(parts.strings, parts.string_counts, cats)
@@ -166,6 +173,8 @@ class ColumnProfile:
                 self.mismatches += n_str
             elif self.declared == "bool":
                 self.mismatches += n_str - parts.bools
+            elif self.declared == "vector":
+                self.mismatches += n_str
             elif self.declared is not None:
                 self.mismatches += parts.bools
             self.distinct.update(parts.string_hashes)
@@ -177,6 +186,7 @@ class ColumnProfile:
         out.numeric = _merge_opt(self.numeric, other.numeric)
         out.categorical = _merge_opt(self.categorical, other.categorical)
         out.distinct = self.distinct.merge(other.distinct)
+        out.vector = _merge_vectors(self.vector, other.vector)
         return out
 
     @classmethod
@@ -191,6 +201,8 @@ class ColumnProfile:
         cats = [c.categorical for c in cols if c.categorical is not None]
         out.categorical = CategoricalSummary.combine(cats) if cats else None
         out.distinct = HLL.union([c.distinct for c in cols])
+        vecs = [c.vector for c in cols if c.vector is not None]
+        out.vector = VectorSummary.combine(vecs) if vecs else None
         return out
 
     @classmethod
@@ -213,6 +225,14 @@ def _unseen(values: Any, counts: np.ndarray, known: frozenset[str]) -> int:
     return sum(int(c) for v, c in zip(values, counts.tolist()) if v not in known)
 
 
+def _merge_vectors(a: VectorSummary | None, b: VectorSummary | None) -> VectorSummary | None:
+    """Both summaries in a new one (None when neither side has one)."""
+    if a is None or b is None:
+        one = a if b is None else b
+        return None if one is None else one.merge(VectorSummary(one.dim))
+    return a.merge(b)
+
+
 _Summary = TypeVar("_Summary", NumericSummary, CategoricalSummary)
 
 
@@ -220,3 +240,16 @@ def _merge_opt(a: _Summary | None, b: _Summary | None) -> _Summary | None:
     if a is None:
         return None if b is None else b.merge(type(b)())
     return a.merge(b) if b is not None else a.merge(type(a)())
+
+
+#: Characters of a text value its column's frequent-values sketch keeps.
+TEXT_PREFIX_CHARS = 64
+
+
+def text_prefixes(values: Any) -> Any:
+    """The first ``TEXT_PREFIX_CHARS`` characters of each value (a list or pyarrow array)."""
+    if hasattr(values, "is_valid"):
+        import pyarrow.compute as pc
+
+        return pc.utf8_slice_codeunits(values, 0, TEXT_PREFIX_CHARS)
+    return [v[:TEXT_PREFIX_CHARS] for v in values]

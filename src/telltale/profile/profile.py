@@ -18,7 +18,9 @@ import numpy as np
 from telltale.profile.column import Bounds, ColumnProfile
 from telltale.profile.hashing import combine, finish_rows
 from telltale.profile.hll import HLL
+from telltale.profile.text import TEXT_PREFIX, TEXT_STATS, text_column, text_stats
 from telltale.profile.values import MISSING, split_values
+from telltale.profile.vectors import VECTOR_PREFIX, VectorSummary, norm_column, split_vectors
 
 if TYPE_CHECKING:
     from telltale.spec.model import ServiceSpec
@@ -53,8 +55,13 @@ def stage_column(stage: str) -> str:
 
 
 def is_reserved(name: str) -> bool:
-    """True for columns that are not inputs (the output, latency, cost, stages, usage...)."""
-    return name in RESERVED or name.startswith(STAGE_PREFIX)
+    """True for columns that are not inputs (the output, latency, cost, stages, usage,
+    the statistics derived from text and vector fields...)."""
+    return name in RESERVED or name.startswith(_DERIVED_PREFIXES)
+
+
+#: Columns derived from inputs (``telltale.profile.text``, ``telltale.profile.vectors``).
+_DERIVED_PREFIXES = (STAGE_PREFIX, TEXT_PREFIX, VECTOR_PREFIX)
 
 #: Row-hash distinct counter precision: 16384 registers (0.8% error), because duplicate
 #: share is read as 1 - distinct/n and its noise is the sketch's error.
@@ -129,9 +136,16 @@ class Profile:
                     names.append(k)
         fields: dict[str, ColumnProfile] = {}
         row_acc = np.zeros(n, dtype=np.uint64)
+        dims = _dims(spec)
         for name in sorted(names):
-            parts, hashes = split_values([r.inputs.get(name, MISSING) for r in recs], declared.get(name))
-            fields[name] = _column(declared.get(name), parts, bounds.get(name))
+            values = [r.inputs.get(name, MISSING) for r in recs]
+            if name in dims:
+                parts, hashes = _vector_field(fields, name, values, dims[name])
+            else:
+                parts, hashes = split_values(values, declared.get(name))
+                fields[name] = _column(declared.get(name), parts, bounds.get(name))
+                if declared.get(name) == "text":
+                    _text_fields(fields, name, values, n, bounds)
             if name not in keys:  # a row key would make every row distinct: no duplicate ever seen
                 row_acc = combine(row_acc, name, hashes)
         out_type = spec.output.type if spec is not None else None
@@ -181,13 +195,19 @@ class Profile:
             rename[spec.target] = TARGET
         fields: dict[str, ColumnProfile] = {}
         row_acc = np.zeros(n, dtype=np.uint64)
+        dims = _dims(spec)
         input_names = sorted(set(declared) | {k for k in cols if k not in rename and not is_reserved(k)})
         for name in input_names:
             if name not in cols:
                 fields[name] = ColumnProfile.absent(declared.get(name), n, bounds.get(name))
                 continue  # an absent field adds nothing to the row hash
-            parts, hashes = split_array(cols[name], declared.get(name))
-            fields[name] = _column(declared.get(name), parts, bounds.get(name), batch=True)
+            if name in dims:
+                parts, hashes = _vector_field(fields, name, cols[name], dims[name], batch=True)
+            else:
+                parts, hashes = split_array(cols[name], declared.get(name))
+                fields[name] = _column(declared.get(name), parts, bounds.get(name), batch=True)
+                if declared.get(name) == "text":
+                    _text_fields(fields, name, cols[name], n, bounds, batch=True)
             if name not in keys:
                 row_acc = combine(row_acc, name, hashes)
         out_type = spec.output.type if spec is not None else None
@@ -259,10 +279,49 @@ def _column(declared: str | None, parts: Any, bounds: Bounds | None = None, *, b
     return col
 
 
+def _dims(spec: ServiceSpec | None) -> dict[str, int]:
+    """The dimension of each vector field."""
+    if spec is None:
+        return {}
+    return {name: f.dim for name, f in spec.inputs.items() if f.type == "vector" and f.dim is not None}
+
+
+def _text_fields(fields: dict[str, ColumnProfile], name: str, values: Any, n: int, bounds: dict[str, Bounds],
+                 *, batch: bool = False) -> None:
+    """The derived numeric columns of text field ``name`` (length, character-class shares),
+    over the rows that hold a string; the others count as missing."""
+    from telltale.profile.column import Parts
+
+    stats = text_stats(values)
+    for stat in TEXT_STATS:
+        x = stats[stat]
+        col = text_column(name, stat)
+        fields[col] = _column("float", Parts(rows=n, missing=n - x.size, numbers=x), bounds.get(col), batch=batch)
+
+
+def _vector_field(fields: dict[str, ColumnProfile], name: str, values: Any, dim: int, *,
+                  batch: bool = False) -> tuple[Any, np.ndarray]:
+    """Vector field ``name``: its column (counts, mismatches, the mean-and-spread summary)
+    and the derived norm column; returns the parts and the row hashes."""
+    from telltale.profile.column import Parts
+
+    parts, hashes, x = split_vectors(values, dim)
+    col = _column("vector", parts)
+    col.vector = VectorSummary(dim)
+    col.vector.update(x)
+    fields[name] = col
+    norms = np.sqrt(np.einsum("ij,ij->i", x, x)) if x.size else np.empty(0)
+    fields[norm_column(name)] = _column("float", Parts(rows=parts.rows, missing=parts.rows - norms.size, numbers=norms), batch=batch)
+    return parts, hashes
+
+
 def _bounds(spec: ServiceSpec | None) -> dict[str, Bounds]:
     if spec is None:
         return {}
     out = {name: b for name, f in spec.inputs.items() if (b := Bounds.of(f)) is not None}
+    for name, f in spec.inputs.items():  # a text field's length limits bound its length column
+        if f.type == "text" and (f.min_length is not None or f.max_length is not None):
+            out[text_column(name, "length")] = Bounds(f.min_length, f.max_length)
     b = Bounds.of(spec.output)
     if b is not None:
         out[PREDICTION] = b

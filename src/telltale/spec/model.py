@@ -23,7 +23,7 @@ from telltale.spec.alerting import (  # noqa: F401
 #: Marker ``telltale init`` writes where a person must decide; ``telltale check`` flags it.
 BLANK = "FILL_ME"
 
-InputType = Literal["float", "int", "bool", "category", "string", "timestamp"]
+InputType = Literal["float", "int", "bool", "category", "string", "timestamp", "text", "vector"]
 OutputType = Literal["float", "int", "bool", "category", "string"]
 
 #: Units telltale knows, grouped by dimension, with their size in the dimension's base unit.
@@ -103,9 +103,14 @@ class InputField(_Strict):
     segment: bool = False
     identifier: bool = False
     description: str | None = None
+    min_length: int | None = Field(default=None, ge=0, description="text: the fewest characters a value may have")
+    max_length: int | None = Field(default=None, gt=0, description="text: the most characters a value may have")
+    max_bytes: int | None = Field(default=None, gt=0, description="text: the most UTF-8 bytes a value may take")
+    dim: int | None = Field(default=None, gt=0, le=10_000, description="vector: the number of floats in every value (at most a record's max_items)")
 
     @model_validator(mode="after")
     def _consistent(self) -> InputField:
+        self._text_and_vector()
         if self.unit is not None and self.unit not in UNITS:
             raise ValueError(f"unit {self.unit!r} is not known; use one of {', '.join(sorted(UNITS))}")
         if self.range is not None and self.type not in ("float", "int", "timestamp"):
@@ -118,6 +123,27 @@ class InputField(_Strict):
             raise ValueError(f"max_staleness_s is only meaningful for type 'timestamp', not {self.type!r}; "
                              "for the record's event_ts use guard.max_staleness_s")
         return self
+
+    def _text_and_vector(self) -> None:
+        """``text`` takes length limits, ``vector`` needs its ``dim``; no other type takes either."""
+        for key in ("min_length", "max_length", "max_bytes"):
+            if getattr(self, key) is not None and self.type != "text":
+                raise ValueError(f"{key} is only meaningful for type 'text', not {self.type!r}")
+        if self.min_length is not None and self.max_length is not None and self.min_length > self.max_length:
+            raise ValueError(f"min_length {self.min_length} is greater than max_length {self.max_length}")
+        if self.type == "vector" and self.dim is None:
+            raise ValueError("a vector field needs dim: the number of floats in each embedding (e.g. dim: 384)")
+        if self.dim is not None and self.type != "vector":
+            raise ValueError(f"dim is only meaningful for type 'vector', not {self.type!r}")
+        if self.type in ("text", "vector") and self.drift is not None:
+            if self.drift.method != "auto":
+                raise ValueError(f"drift.method {self.drift.method!r} does not apply to a {self.type} field: its drift is a domain "
+                                 "classifier's ROC AUC; leave method out and set drift.threshold (the critical AUC) if needed")
+            if self.drift.threshold is not None and not 0.5 < self.drift.threshold <= 1.0:
+                raise ValueError(f"drift.threshold of a {self.type} field is the critical ROC AUC, between 0.5 and 1; "
+                                 f"got {self.drift.threshold}")
+        if self.type in ("text", "vector") and (self.segment or self.identifier):
+            raise ValueError(f"a {self.type} field cannot be a segment or an identifier; use a category or string field for that")
 
 
 class ConfidenceGate(_Strict):
