@@ -20,15 +20,16 @@ closes (an hour), the rest within seconds (two minutes).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telltale.indicators import MERGE, Expected, FindingValue, Queue, Source
-from telltale.performance.confidence import ConfHist
-from telltale.performance.estimate import Calibration, served_counts
-from telltale.performance.estimate_metrics import expected
 from telltale.performance.pairs import positive_class
 from telltale.performance.summary import Summary
 from telltale.spec.model import ServiceSpec
+
+if TYPE_CHECKING:  # the estimate needs SciPy and scikit-learn: loaded when an estimated SLO is read
+    from telltale.performance.confidence import ConfHist
+    from telltale.performance.estimate import Calibration
 
 MINUTE = 60
 DAY = 86400
@@ -62,6 +63,8 @@ def _estimate(store: Any, project: str, spec: ServiceSpec, since: float, until: 
     """Each minute's confidences, calibrated on the labelled reference of the
     ``performance.baseline_s`` before the minute's UTC day (the same for the whole day, so a
     recount gives the same events); uncalibrated in bins where the reference has too few labels."""
+    from telltale.performance.estimate import Calibration
+
     cals: dict[int, Calibration] = {}
     positive = positive_class(spec)
     out: Data = []
@@ -79,6 +82,9 @@ def _estimate(store: Any, project: str, spec: ServiceSpec, since: float, until: 
 def _expected_hits(cal: Calibration, h: ConfHist, positive: str | None) -> tuple[float, int]:
     """Expected correct predictions among a minute's served ones, as the monitor's estimate
     computes them: from positive-class scores for a binary classifier, else top-label confidence."""
+    from telltale.performance.estimate import served_counts
+    from telltale.performance.estimate_metrics import expected
+
     counts = served_counts(h, positive) if positive is not None and cal.score is not None else None
     if counts is not None and counts.n and cal.score is not None:
         e = expected(counts, cal.score)
