@@ -201,6 +201,24 @@ class Decision:
         return self.source in ("model", "canary")
 
 
+#: A span query may ask for at most this many windows (a week of 5-minute windows is 2016).
+MAX_WINDOWS = 5000
+
+
+def window_grid(since: float, until: float, window_s: float, *, per: str = "profiles") -> tuple[int, int]:
+    """(first window's start, number of windows) for windows of ``window_s`` over [since,
+    until), starting on the minute; ValueError naming the limit on a span no store answers."""
+    if not window_s >= 60:
+        raise ValueError(f"window must be at least 60 seconds ({per} are per minute), got {window_s}")
+    if not until > since:
+        raise ValueError(f"until ({until}) must be after since ({since})")
+    start = math.floor(since / 60) * 60
+    n = math.ceil((until - start) / window_s)
+    if n > MAX_WINDOWS:
+        raise ValueError(f"{n} windows of {window_s:g}s between since and until; the most is {MAX_WINDOWS}: use a larger window or a shorter span")
+    return start, n
+
+
 @dataclass(slots=True, frozen=True)
 class Window:
     """A half-open time interval [start, end) in UTC."""

@@ -79,7 +79,7 @@ def test_replicas_move_the_lease_on_sigkill_and_deliver_each_alert_once(pg_url: 
 
         _wait("the first alert delivered", lambda: len(hook.requests) == 1 and _sent(store) == 1, 20, logs)
         lease = store.lease("jobs")
-        assert lease is not None
+        assert lease is not None and int(lease.holder.split(":")[1]) in {p.pid for p in procs}  # host:pid:nonce of a replica
         pid = int(lease.holder.split(":")[1])
         holder = next(p for p in procs if p.pid == pid)
         holder.send_signal(signal.SIGKILL)

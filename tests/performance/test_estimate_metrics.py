@@ -30,8 +30,7 @@ def test_expected_confusion_by_hand() -> None:
     # TP = 1.8, FP = 0.2, FN = 0.2, TN = 0.8
     counts = ScoreCounts(np.bincount([900, 900], minlength=SCORE_BINS), np.bincount([200], minlength=SCORE_BINS))
     e = expected(counts, _cal({900: 0.9, 200: 0.2}))
-    assert e is not None
-    assert e.accuracy == pytest.approx(2.6 / 3)
+    assert e is not None and e.accuracy == pytest.approx(2.6 / 3)
     assert e.precision == pytest.approx(0.9)
     assert e.recall == pytest.approx(1.8 / 2.0)
     assert e.f1 == pytest.approx(2 * 1.8 / (2 * 1.8 + 0.2 + 0.2))

@@ -91,7 +91,7 @@ def world(db_url: str, clock: ManualClock):
 
 def _minute0(store: Store, t0: float, now: float) -> dict[str, tuple[float, float, int]]:
     spec = store.get_service("p", "churn")
-    assert spec is not None
+    assert spec is not None and spec.service == "churn" and len(spec.slos) == len(SLOS)
     status_of(store, "p", spec, now)
     out = {}
     for i, k in enumerate(SLOS):

@@ -42,7 +42,7 @@ def test_text_and_vectors_are_checked_stored_and_profiled(module_server) -> None
         "short": [("emb", "type", "expected a vector of 3 numbers, got 2")],
         "bad": [("emb", "type", "expected a vector (a list of 3 numbers), got str '0.1,0.2,0.3'")],
     }
-    assert profile is not None
+    assert profile is not None and profile.n == 4  # every record stored and profiled, violations and all
     assert profile.fields[text_column("review", "length")].above == 1
     assert profile.fields["emb"].vector.count == 2 and profile.fields["emb"].mismatches == 2
     assert profile.fields[norm_column("emb")].numeric.count == 2

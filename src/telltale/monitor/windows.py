@@ -10,7 +10,6 @@ computed for an arbitrary span say the same thing about the same window.
 
 from __future__ import annotations
 
-import math
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Sequence
@@ -21,14 +20,13 @@ from telltale.detect import span_start
 from telltale.profile import Profile
 from telltale.spec import ServiceSpec
 from telltale.store import Store
-from telltale.types import Finding, Window
+from telltale.types import MAX_WINDOWS as MAX_WINDOWS  # re-exported: telltale.monitor.MAX_WINDOWS
+from telltale.types import Finding, Window, window_grid
 
 #: What a window's guard trigger rates are compared with: the hour before it. Long enough
 #: to hold a few hundred calls at modest traffic, short enough to follow a daily cycle.
 BASELINE_S = 3600.0
 
-#: A request may ask for at most this many windows (a week of 5-minute windows is 2016).
-MAX_WINDOWS = 5000
 
 Minutes = Sequence[tuple[int, Profile]]
 
@@ -61,14 +59,7 @@ def history_start(w0: float, w1: float) -> float:
 
 def findings_for(store: Store, project: str, spec: ServiceSpec, since: float, until: float, window_s: float) -> WindowedFindings:
     """Run the checks over each window of [since, until); raise ValueError on a bad span."""
-    if not window_s >= 60:
-        raise ValueError(f"window must be at least 60 seconds (profiles are per minute), got {window_s}")
-    if not until > since:
-        raise ValueError(f"until ({until}) must be after since ({since})")
-    start = math.floor(since / 60) * 60
-    n = math.ceil((until - start) / window_s)
-    if n > MAX_WINDOWS:
-        raise ValueError(f"{n} windows of {window_s:g}s between since and until; the most is {MAX_WINDOWS}: use a larger window or a shorter span")
+    start, n = window_grid(since, until, window_s)
     reference = store.get_reference(project, spec.service)
     minutes = store.read_minutes(project, spec.service, history_start(start, start + window_s), until)  # one read for every window
     starts = [m for m, _ in minutes]

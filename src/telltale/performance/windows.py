@@ -9,7 +9,6 @@ traffic.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -17,12 +16,11 @@ from telltale.performance.metrics import MetricValue, compute
 from telltale.performance.pairs import positive_class
 from telltale.performance.summary import Summary
 from telltale.spec.model import ServiceSpec
-from telltale.types import Window
+from telltale.types import Window, window_grid
 
 if TYPE_CHECKING:
     from telltale.store import Store
 
-MAX_WINDOWS = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,14 +67,7 @@ def window_performance(store: Store, project: str, spec: ServiceSpec, window: Wi
 
 def performance_windows(store: Store, project: str, spec: ServiceSpec, since: float, until: float, window_s: float) -> list[WindowPerformance]:
     """Each window of [since, until) (starting on a minute, stepping ``window_s``) with labels or predictions."""
-    if not window_s >= 60:
-        raise ValueError(f"window must be at least 60 seconds (summaries are per minute), got {window_s}")
-    if not until > since:
-        raise ValueError(f"until ({until}) must be after since ({since})")
-    start = math.floor(since / 60) * 60
-    n = math.ceil((until - start) / window_s)
-    if n > MAX_WINDOWS:
-        raise ValueError(f"{n} windows of {window_s:g}s between since and until; the most is {MAX_WINDOWS}: use a larger window or a shorter span")
+    start, n = window_grid(since, until, window_s, per="summaries")
     minutes = store.read_perf_minutes(project, spec.service, start, until)
     counts = store.prediction_counts(project, spec.service, start, until)
     out = []

@@ -35,6 +35,7 @@ class HeldTally:
         self._fd: int | None = None
         self._last = -1
         self._made: list[Path] = []  # directories created for the file, removed on close if still empty
+        self._warned = False
         self.path = directory / f"{_PREFIX}{os.getpid()}-{next(_seq)}"
 
     def update(self, held: int) -> None:
@@ -54,8 +55,11 @@ class HeldTally:
                 self._fd = fd
             os.pwrite(self._fd, f"{held:0{_WIDTH}d}\n".encode(), 0)
             self._last = held
-        except OSError:
-            pass  # a checkpoint is best effort: recording must not fail for it
+        except OSError as e:  # a checkpoint is best effort: recording must not fail for it
+            if not self._warned:  # said once: a SIGKILL would then lose the held records uncounted
+                self._warned = True
+                log.warning("telltale: cannot checkpoint the held-record count in %s (%s); a killed process's "
+                            "queued records would go uncounted", self.path, e)
 
     def close(self) -> None:
         if self._fd is not None:
