@@ -62,7 +62,7 @@ def pair_of(output: Any, confidence: Any, source: str | None, ts: float, label: 
         return None
     delay = max(0.0, float(label_ts) - float(ts))
     if kind == "regression":
-        y, yhat = _number(label), _number(output)
+        y, yhat = number(label), number(output)
         if y is None or yhat is None:
             return None
         return Pair(kind="regression", actual=y, predicted=yhat, delay_s=delay)
@@ -76,7 +76,8 @@ def pair_of(output: Any, confidence: Any, source: str | None, ts: float, label: 
     return Pair(kind="classification", actual=actual, predicted=predicted, confidence=conf, p_pos=p_pos, y_pos=y_pos, delay_s=delay)
 
 
-def _number(v: Any) -> float | None:
+def number(v: Any) -> float | None:
+    """``v`` as a finite float (a bool, a number or a numeric string), else None."""
     if isinstance(v, bool):
         return float(v)
     if isinstance(v, (int, float)) and math.isfinite(v):
