@@ -13,7 +13,8 @@ from telltale.performance.fold import score
 from telltale.performance.pairs import pair_of
 from telltale.performance.summary import Pair
 from telltale.store import _json
-from telltale.store._feedback import _pair, _pair_texts, event_json
+from telltale.store._feedback import _pair
+from telltale.store._feedback_text import event_json, pair_texts
 
 VALUES: list[Any] = ["plain", "é \"quoted\"\n\t\\", "", 0.1, 1e300, -0.0, 1767225600.123456, float("nan"), float("inf"),
                      3, -(2**70), True, False, None, {"a": True}, [1, "x"], np.float64(0.25), np.int64(4)]
@@ -47,7 +48,7 @@ def test_a_pair_text_is_dumps_of_the_pair_and_reads_back_as_it() -> None:
     cols = score("classification", "yes", [r[0] for r in rows], [r[1] for r in rows], [None] * 4, [0.0] * 4,
                  [r[2] for r in rows], [r[3] for r in rows])
     want = [pair_of(o, c, None, 0.0, lab, lts, "classification", "yes") for o, c, lab, lts in rows]
-    texts = _pair_texts(cols)
+    texts = pair_texts(cols)
     assert texts == [_json.dumps([p.kind, p.actual, p.predicted, p.confidence, p.p_pos, p.y_pos, p.delay_s]) for p in want if p]
     assert [_pair(t) for t in texts] == want
     assert texts[2] == '["classification","no","no",null,null,null,10.0]'
@@ -55,5 +56,5 @@ def test_a_pair_text_is_dumps_of_the_pair_and_reads_back_as_it() -> None:
 
 def test_a_regression_pair_text_reads_back_as_the_pair() -> None:
     cols = score("regression", None, [2.5, "4"], [None, 0.3], [None, None], [0.0, 0.0], [3, 4.5], [5.0, 0.0])
-    assert _pair_texts(cols) == ['["regression",3.0,2.5,null,null,null,5.0]', '["regression",4.5,4.0,null,null,null,0.0]']
-    assert _pair(_pair_texts(cols)[0]) == Pair("regression", 3.0, 2.5, None, None, None, 5.0)
+    assert pair_texts(cols) == ['["regression",3.0,2.5,null,null,null,5.0]', '["regression",4.5,4.0,null,null,null,0.0]']
+    assert _pair(pair_texts(cols)[0]) == Pair("regression", 3.0, 2.5, None, None, None, 5.0)

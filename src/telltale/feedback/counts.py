@@ -9,6 +9,9 @@ trust rates cost the same whatever the traffic.
 from __future__ import annotations
 
 import json
+import math
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from telltale.feedback.event import ACTIONS, FeedbackEvent
@@ -46,3 +49,27 @@ class TrustCounts:
     def from_json(cls, text: str) -> TrustCounts:
         d = json.loads(text)
         return cls(d["total"], {**dict.fromkeys(ACTIONS, 0), **d["actions"]}, d.get("flags", {}))
+
+
+def counts_by_hour(events: Sequence[FeedbackEvent]) -> dict[tuple[int, str], TrustCounts]:
+    """The counts of ``events`` per (hour of their ``ts``, actor, '' for none): what
+    ``TrustCounts.add`` of each gives, counted per distinct (hour, actor, action) rather
+    than event by event (flags, rarer, one by one)."""
+    out: dict[tuple[int, str], TrustCounts] = {}
+    hours = [int(math.floor(e.ts / 3600.0)) * 3600 for e in events]
+    actors = [e.actor or "" for e in events]
+    for (hour, actor, action), n in Counter(zip(hours, actors, [e.action for e in events])).items():
+        t = out.get((hour, actor))
+        if t is None:
+            t = out[(hour, actor)] = TrustCounts()
+        t.total += n
+        if action is not None:
+            t.actions[action] = t.actions.get(action, 0) + n
+    for e, hour, actor in zip(events, hours, actors):
+        if isinstance(e.label, dict):
+            flags = out[(hour, actor)].flags
+            for name, v in e.label.items():
+                c = flags.setdefault(name, [0, 0])
+                c[0] += bool(v)
+                c[1] += 1
+    return out

@@ -10,6 +10,10 @@ is kept beside the label so that a replacing label un-folds exactly what was fol
 Trust counts fold per feedback minute and actor into ``tt_trust_hours`` as events
 become current, whether or not the prediction is there yet. Minute rows are updated in
 sorted order under a row lock, as the profile rows are.
+
+A batch is handled as a batch: one query finds every id's current label and prediction,
+the pairs are scored and folded per minute column-wise (performance/fold.py), trust counts
+per distinct (hour, actor, action), and each table is written with one ``executemany``.
 """
 
 from __future__ import annotations
@@ -17,22 +21,23 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from telltale.feedback.counts import TrustCounts
+from telltale.feedback.counts import TrustCounts, counts_by_hour
 from telltale.feedback.event import FeedbackEvent
 from telltale.performance.confidence import ConfHist
-from telltale.performance.fold import PairColumns, fold, score
+from telltale.performance.fold import fold, score
 from telltale.performance.pairs import kind_of, positive_class
 from telltale.performance.summary import Pair, Summary
 from telltale.store import _json, _label_updates
+from telltale.store._feedback_text import event_json, loads_all, pair_texts
 from telltale.store._bulk import id_rows, many
 from telltale.store._sql import insert_ignore
 from telltale.store.schema import conf_minutes, feedback, feedback_events, minute_profiles, perf_minutes, trust_hours
@@ -123,12 +128,14 @@ def write_feedback(conn: Connection, project: str, events: Sequence[FeedbackEven
                 arrived.append((len(upserts), p_ts, p_source, p_output, p_conf, target, winner.ts))
             upserts.append([project, service, pid, winner.key, float(winner.ts), texts[winner.key], _json.scalar(target), n_events, p_ts, None])
         if arrived:  # score the pairs whose prediction is stored, all at once
-            cols = score(kind_of(spec), positive_class(spec), _loads_all([a[3] for a in arrived]), _loads_all([a[4] for a in arrived]),
+            cols = score(kind_of(spec), positive_class(spec), loads_all([a[3] for a in arrived]), loads_all([a[4] for a in arrived]),
                          [a[2] for a in arrived], [a[1] for a in arrived], [a[5] for a in arrived], [a[6] for a in arrived])
-            for row, text in zip(cols.rows, _pair_texts(cols)):
+            for row, text in zip(cols.rows, pair_texts(cols)):
                 upserts[arrived[row][0]][9] = text
             _add_deltas(perf, service, fold(cols))
-        _count_trust(trust, service, winners)
+        for (hour, actor), c in counts_by_hour(winners).items():
+            tk = (service, hour, actor)
+            trust[tk] = trust[tk].merge(c) if tk in trust else c
         many(conn, "INSERT INTO tt_feedback (project, service, prediction_id, key, ts, event, target, n_events, pred_ts, pair) "
                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (project, service, prediction_id) DO UPDATE SET "
                    "key = excluded.key, ts = excluded.ts, event = excluded.event, target = excluded.target, "
@@ -140,27 +147,6 @@ def write_feedback(conn: Connection, project: str, events: Sequence[FeedbackEven
     return FeedbackResult(n_new, len(events) - n_new, replaced, joined, pending, stale)
 
 
-def _count_trust(trust: dict[tuple[str, int, str], TrustCounts], service: str, events: Sequence[FeedbackEvent]) -> None:
-    """Add ``events`` to their (feedback hour, actor) counts: counted per distinct (hour, actor,
-    action) rather than one ``TrustCounts.add`` per event; flags, rare, one by one."""
-    if not events:
-        return
-    hours = (np.floor(np.asarray([e.ts for e in events], dtype=np.float64) / 3600.0) * 3600).astype(np.int64).tolist()
-    actors = [e.actor or "" for e in events]
-    for (hour, actor, action), c in Counter(zip(hours, actors, [e.action for e in events])).items():
-        t = trust[(service, hour, actor)]
-        t.total += c
-        if action is not None:
-            t.actions[action] = t.actions.get(action, 0) + c
-    for e, hour, actor in zip(events, hours, actors):
-        if isinstance(e.label, dict):
-            flags = trust[(service, hour, actor)].flags
-            for name, v in e.label.items():
-                f = flags.setdefault(name, [0, 0])
-                f[0] += bool(v)
-                f[1] += 1
-
-
 def _add_deltas(perf: dict[tuple[str, int], Summary], service: str, deltas: dict[int, Summary]) -> None:
     for minute, delta in deltas.items():
         cur = perf.get((service, minute))
@@ -168,43 +154,6 @@ def _add_deltas(perf: dict[tuple[str, int], Summary], service: str, deltas: dict
             perf[(service, minute)] = delta
         else:
             cur.absorb(delta)
-
-
-def _first(row: Sequence[Any]) -> Any:
-    return row[0]
-
-
-def _loads_all(texts: Sequence[str | None]) -> list[Any]:
-    """JSON texts (None for SQL NULL) decoded with one ``json.loads`` for the whole batch."""
-    return json.loads("[" + ",".join("null" if t is None else t for t in texts) + "]")  # type: ignore[no-any-return]
-
-
-def _pair_texts(cols: PairColumns) -> list[str]:
-    """The stored form of each scored pair, ``[kind, actual, predicted, confidence, p_pos,
-    y_pos, delay_s]`` as ``_json.dumps`` writes it (``_pair`` reads it back to un-fold it),
-    written directly: the columns hold only class-key strings or finite floats, floats or NaN."""
-    memo: dict[str, str] = {}
-
-    def key(v: Any) -> str:  # a class key (a batch has few distinct ones), or a regressor's float
-        if type(v) is not str:
-            return _json.scalar(v)
-        t = memo.get(v)
-        if t is None:
-            t = memo[v] = _json.scalar(v)
-        return t
-
-    head = "[" + _json.scalar(cols.kind) + ","
-    conf = ["null" if c != c else float.__repr__(c) for c in cols.confidence.tolist()]
-    pp = cols.p_pos.tolist()
-    return [f"{head}{key(a)},{key(p)},{c},{'null,null' if q != q else float.__repr__(q) + (',true' if y else ',false')},{float.__repr__(d)}]"
-            for a, p, c, q, y, d in zip(cols.actual, cols.predicted, conf, pp, cols.y_pos.tolist(), cols.delay.tolist())]
-
-
-def event_json(e: FeedbackEvent) -> str:
-    """``_json.dumps(e.to_dict())``, written field by field (a third of the encoder's time)."""
-    v = _json.scalar
-    return (f'{{"id":{v(e.prediction_id)},"ts":{v(e.ts)},"label":{v(e.label)},"action":{v(e.action)},'
-            f'"value":{v(e.value)},"actor":{v(e.actor)},"key":{v(e.key)}}}')
 
 
 def _lookup_sql(conn: Connection) -> str:
@@ -260,15 +209,15 @@ def join_arrived(conn: Connection, project: str, new: Sequence[PredictionRecord]
         recs = by_service[service]
         rows = sorted(id_rows(conn, "SELECT f.prediction_id, f.ts, f.target FROM {ids} CROSS JOIN tt_feedback f WHERE f.project = ? "
                                     "AND f.service = ? AND f.prediction_id = i.value AND f.pred_ts IS NULL", (), sorted(recs), (project, service)),
-                      key=_first)
+                      key=itemgetter(0))
         if not rows:
             continue
         spec = spec_for(conn, service)
         got = [recs[pid] for pid, _, _ in rows]
         cols = score(kind_of(spec), positive_class(spec), [r.output for r in got], [r.confidence for r in got], [r.source for r in got],
-                     [r.ts for r in got], _loads_all([target for _, _, target in rows]), [label_ts for _, label_ts, _ in rows])
+                     [r.ts for r in got], loads_all([target for _, _, target in rows]), [label_ts for _, label_ts, _ in rows])
         pairs: list[str | None] = [None] * len(rows)
-        for row, text in zip(cols.rows, _pair_texts(cols)):
+        for row, text in zip(cols.rows, pair_texts(cols)):
             pairs[row] = text
         _add_deltas(perf, service, fold(cols))
         many(conn, "UPDATE tt_feedback SET pred_ts = ?, pair = ? WHERE project = ? AND service = ? AND prediction_id = ?",
