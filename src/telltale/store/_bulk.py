@@ -28,6 +28,11 @@ def many(conn: Connection, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
         conn.exec_driver_sql(_sql(conn, sql), list(rows))
 
 
+def execute(conn: Connection, sql: str, params: tuple[Any, ...]) -> None:
+    """One plain-SQL statement (``?`` placeholders) through the driver, no rows read."""
+    conn.exec_driver_sql(_sql(conn, sql), params)
+
+
 def query(conn: Connection, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
     """All rows of one plain-SQL query (``?`` placeholders) through the driver."""
     return list(conn.exec_driver_sql(_sql(conn, sql), params).fetchall())

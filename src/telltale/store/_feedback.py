@@ -37,9 +37,8 @@ from telltale.performance.fold import fold, score
 from telltale.performance.pairs import kind_of, positive_class
 from telltale.performance.summary import Pair, Summary
 from telltale.store import _json, _label_updates
+from telltale.store._bulk import execute, id_rows, many, query
 from telltale.store._feedback_text import event_json, loads_all, pair_texts
-from telltale.store._bulk import id_rows, many
-from telltale.store._sql import insert_ignore
 from telltale.store.schema import conf_minutes, feedback, feedback_events, minute_profiles, perf_minutes, trust_hours
 from telltale.types import PredictionRecord
 
@@ -126,25 +125,43 @@ def write_feedback(conn: Connection, project: str, events: Sequence[FeedbackEven
             else:
                 joined += 1
                 arrived.append((len(upserts), p_ts, p_source, p_output, p_conf, target, winner.ts))
-            upserts.append([project, service, pid, winner.key, float(winner.ts), texts[winner.key], _json.scalar(target), n_events, p_ts, None])
+            upserts.append([pid, winner.key, float(winner.ts), texts[winner.key], _json.scalar(target), n_events, p_ts, None])
         if arrived:  # score the pairs whose prediction is stored, all at once
             cols = score(kind_of(spec), positive_class(spec), loads_all([a[3] for a in arrived]), loads_all([a[4] for a in arrived]),
                          [a[2] for a in arrived], [a[1] for a in arrived], [a[5] for a in arrived], [a[6] for a in arrived])
             for row, text in zip(cols.rows, pair_texts(cols)):
-                upserts[arrived[row][0]][9] = text
+                upserts[arrived[row][0]][7] = text
             _add_deltas(perf, service, fold(cols))
         for (hour, actor), c in counts_by_hour(winners).items():
             tk = (service, hour, actor)
             trust[tk] = trust[tk].merge(c) if tk in trust else c
-        many(conn, "INSERT INTO tt_feedback (project, service, prediction_id, key, ts, event, target, n_events, pred_ts, pair) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (project, service, prediction_id) DO UPDATE SET "
-                   "key = excluded.key, ts = excluded.ts, event = excluded.event, target = excluded.target, "
-                   "n_events = excluded.n_events, pred_ts = excluded.pred_ts, pair = excluded.pair", [tuple(u) for u in upserts])
+        _upsert_current(conn, project, service, upserts)
         many(conn, "UPDATE tt_feedback SET n_events = ? WHERE project = ? AND service = ? AND prediction_id = ?", counts)
     _apply_perf(conn, project, perf, now)
     _apply_trust(conn, project, trust)
     n_new = len(texts)
     return FeedbackResult(n_new, len(events) - n_new, replaced, joined, pending, stale)
+
+
+def _upsert_current(conn: Connection, project: str, service: str, rows: list[list[Any]]) -> None:
+    """Make each row ``[prediction_id, key, ts, event, target, n_events, pred_ts, pair]`` the
+    decision's current feedback; rows in id order, so concurrent writers lock in one order.
+    On PostgreSQL one statement over arrays of the columns (a round trip per row is most of
+    the cost there); on SQLite, in process, one ``executemany``."""
+    conflict = ("ON CONFLICT (project, service, prediction_id) DO UPDATE SET key = excluded.key, ts = excluded.ts, "
+                "event = excluded.event, target = excluded.target, n_events = excluded.n_events, pred_ts = excluded.pred_ts, "
+                "pair = excluded.pair")
+    cols = "INSERT INTO tt_feedback (project, service, prediction_id, key, ts, event, target, n_events, pred_ts, pair) "
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        pid, key, ts, event, target, n, pred_ts, pair = (list(c) for c in zip(*rows))
+        execute(conn, cols + "SELECT ?, ?, u.* FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS float8[]), CAST(? AS text[]), "
+                           "CAST(? AS text[]), CAST(? AS int[]), CAST(? AS float8[]), CAST(? AS text[])) "
+                           "AS u(pid, key, ts, event, target, n, pred_ts, pair) " + conflict,
+              (project, service, pid, key, ts, event, target, n, pred_ts, pair))
+    else:
+        many(conn, cols + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) " + conflict, [(project, service, *r) for r in rows])
 
 
 def _add_deltas(perf: dict[tuple[str, int], Summary], service: str, deltas: dict[int, Summary]) -> None:
@@ -166,6 +183,14 @@ def _lookup_sql(conn: Connection) -> str:
     return ("SELECT i.value, f.ts, f.event, f.n_events, f.pred_ts, f.pair, p.ts, p.source, " + output + ", " + confidence + " "
             "FROM {ids} LEFT JOIN tt_feedback f ON f.project = ? AND f.service = ? AND f.prediction_id = i.value "
             "LEFT JOIN tt_predictions p ON p.project = ? AND p.service = ? AND p.id = i.value")
+
+
+def _pending_sql(conn: Connection) -> str:
+    """Per id of a batch of new predictions: its label waiting, if any; on PostgreSQL the rows
+    are locked, in id order (the update that marks them joined is one statement)."""
+    lock = " ORDER BY f.prediction_id FOR UPDATE OF f" if conn.dialect.name == "postgresql" else ""
+    return ("SELECT f.prediction_id, f.ts, f.target FROM {ids} CROSS JOIN tt_feedback f WHERE f.project = ? "
+            "AND f.service = ? AND f.prediction_id = i.value AND f.pred_ts IS NULL" + lock)
 
 
 def fold_confidence(conn: Connection, project: str, new: Sequence[PredictionRecord]) -> None:
@@ -207,9 +232,7 @@ def join_arrived(conn: Connection, project: str, new: Sequence[PredictionRecord]
     n = 0
     for service in sorted(by_service):
         recs = by_service[service]
-        rows = sorted(id_rows(conn, "SELECT f.prediction_id, f.ts, f.target FROM {ids} CROSS JOIN tt_feedback f WHERE f.project = ? "
-                                    "AND f.service = ? AND f.prediction_id = i.value AND f.pred_ts IS NULL", (), sorted(recs), (project, service)),
-                      key=itemgetter(0))
+        rows = sorted(id_rows(conn, _pending_sql(conn), (), sorted(recs), (project, service)), key=itemgetter(0))
         if not rows:
             continue
         spec = spec_for(conn, service)
@@ -220,8 +243,13 @@ def join_arrived(conn: Connection, project: str, new: Sequence[PredictionRecord]
         for row, text in zip(cols.rows, pair_texts(cols)):
             pairs[row] = text
         _add_deltas(perf, service, fold(cols))
-        many(conn, "UPDATE tt_feedback SET pred_ts = ?, pair = ? WHERE project = ? AND service = ? AND prediction_id = ?",
-             [(float(r.ts), pair, project, service, r.id) for r, pair in zip(got, pairs)])
+        if conn.dialect.name == "postgresql":  # one statement; _pending_sql locked the rows in id order
+            execute(conn, "UPDATE tt_feedback AS f SET pred_ts = u.t, pair = u.p FROM unnest(CAST(? AS text[]), CAST(? AS float8[]), "
+                        "CAST(? AS text[])) AS u(id, t, p) WHERE f.project = ? AND f.service = ? AND f.prediction_id = u.id",
+                  ([r.id for r in got], [float(r.ts) for r in got], pairs, project, service))
+        else:
+            many(conn, "UPDATE tt_feedback SET pred_ts = ?, pair = ? WHERE project = ? AND service = ? AND prediction_id = ?",
+                 [(float(r.ts), pair, project, service, r.id) for r, pair in zip(got, pairs)])
         n += len(rows)
     _apply_perf(conn, project, perf, now)
     return n
@@ -233,12 +261,15 @@ def _insert_new_events(conn: Connection, project: str, unique: dict[str, Feedbac
     inserting the rest is race-free, and a replay encodes nothing; PostgreSQL lets the
     insert itself say which rows are new (ON CONFLICT DO NOTHING RETURNING)."""
     keys = sorted(unique)
-    if conn.dialect.name == "postgresql":
-        texts = {k: event_json(unique[k]) for k in keys}
-        cols = ("project", "key", "service", "prediction_id", "ts", "received_at", "event")
-        stmt = insert_ignore(conn, feedback_events, ("project", "key")).returning(feedback_events.c.key)
-        rows = [(project, k, unique[k].service, unique[k].prediction_id, float(unique[k].ts), now, texts[k]) for k in keys]
-        return {k: texts[k] for k in conn.execute(stmt, [dict(zip(cols, r)) for r in rows]).scalars()}
+    if conn.dialect.name == "postgresql":  # one statement over arrays of the columns (unnest), not a row of parameters per event
+        texts = [event_json(unique[k]) for k in keys]
+        evs = [unique[k] for k in keys]
+        new = query(conn, "INSERT INTO tt_feedback_events (project, key, service, prediction_id, ts, received_at, event) "
+                          "SELECT ?, u.k, u.s, u.p, u.t, ?, u.e FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), "
+                          "CAST(? AS float8[]), CAST(? AS text[])) AS u(k, s, p, t, e) ON CONFLICT (project, key) DO NOTHING RETURNING key",
+                    (project, now, keys, [e.service for e in evs], [e.prediction_id for e in evs], [float(e.ts) for e in evs], texts))
+        by_key = dict(zip(keys, texts))
+        return {k: by_key[k] for (k,) in new}
     seen = {k for (k,) in id_rows(conn, "SELECT e.key FROM {ids} CROSS JOIN tt_feedback_events e WHERE e.project = ? AND e.key = i.value",
                                   (), keys, (project,))}
     fresh = {k: event_json(unique[k]) for k in keys if k not in seen}
