@@ -1,11 +1,12 @@
 """Joining feedback to predictions: how many feedback events per second the store folds.
 
-    .venv/bin/python bench/feedback_join.py [--n 1000000] [--pg postgresql+psycopg://...]
+    .venv/bin/python bench/feedback_join.py [--n 1000000] [--batch 1000] [--pg postgresql+psycopg://...]
     .venv/bin/python bench/feedback_join.py --hooks 30000   # the hooks' fixed cost on prediction writes
 
 ``n`` predictions of a binary classifier and one label each; a random half of the
 labels arrives before its prediction (kept pending, joined when the prediction is
-written), the other half after. Batches of 1,000, in random order within each half.
+written), the other half after. Batches of 1,000 (``--batch``; the feedback client's
+default), in random order within each half.
 The join's cost is the time of every ``write_feedback`` call plus the time
 ``write_predictions`` spends joining the labels that came first (``join_arrived``, timed
 inside the prediction writes: the rest of that path does not depend on feedback). With
@@ -59,7 +60,8 @@ def _feedback(n: int) -> tuple[list[FeedbackEvent], list[FeedbackEvent]]:
     return events[: n // 2], events[n // 2:]
 
 
-def _batches(xs: list, size: int = BATCH):
+def _batches(xs: list, size: int = 0):
+    size = size or BATCH
     for i in range(0, len(xs), size):
         yield xs[i:i + size]
 
@@ -127,7 +129,9 @@ def run(url: str, preds: list[PredictionRecord], early: list[FeedbackEvent], lat
     out = {"events": n, "joined": joined, "early_s": t_early.wall, "late_s": t_late.wall, "hook_s": t_hook.wall,
            "preds_s": t_preds.wall, "join_s": join_s, "events_per_s": n / join_s, "events_per_cpu_s": n / join_cpu,
            "records_per_s": len(preds) / t_preds.wall, "replay_per_s": len(late) / t_replay.wall,
-           "baseline_records_per_s": 0.0, "events_per_s_by_baseline": 0.0}
+           "baseline_records_per_s": 0.0, "events_per_s_by_baseline": 0.0,
+           "early_us": t_early.cpu / max(1, len(early)) * 1e6, "late_us": t_late.cpu / max(1, len(late)) * 1e6,
+           "join_us": t_hook.cpu / max(1, len(early)) * 1e6}
     if baseline_url is not None:
         out["baseline_records_per_s"] = len(preds) / t_base.wall
         out["events_per_s_by_baseline"] = n / (t_early.wall + t_late.wall + max(0.0, t_preds.wall - t_base.wall))
@@ -177,13 +181,16 @@ def _pg_drop(admin: str, name: str) -> None:
 
 
 def main() -> None:
+    global BATCH
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--pg", default=os.environ.get("TELLTALE_TEST_PG_URL"))
     ap.add_argument("--hooks", type=int, default=0, help="only measure the hooks' cost on N prediction writes")
     ap.add_argument("--baseline", action="store_true", help="also time the predictions on a store without feedback")
     ap.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
+    ap.add_argument("--batch", type=int, default=BATCH, help="events (and predictions) per write")
     args = ap.parse_args()
+    BATCH = args.batch
     if args.hooks:
         with tempfile.TemporaryDirectory() as d:
             on, off = hook_cost(_predictions(args.hooks), d)
@@ -191,7 +198,7 @@ def main() -> None:
         return
     preds = _predictions(args.n)
     early, late = _feedback(args.n)
-    print(f"{args.n:,} predictions, {args.n:,} labels ({len(early):,} before their prediction), batches of {BATCH}")
+    print(f"{args.n:,} predictions, {args.n:,} labels ({len(early):,} before their prediction), batches of {BATCH:,}")
     print(f"{'backend':<11} {'events/s':>9} {'per CPU s':>9} {'joined':>9} {'early s':>7} {'late s':>7} {'join s':>7} "
           f"{'preds s':>7} {'ingest/s':>8} {'replay/s':>8} {'base ingest/s':>13} {'events/s by base':>16}", flush=True)
     with tempfile.TemporaryDirectory() as d:
@@ -211,6 +218,8 @@ def _show(name: str, r: dict[str, float]) -> None:
     print(f"{name:<11} {r['events_per_s']:>9,.0f} {r['events_per_cpu_s']:>9,.0f} {r['joined']:>9,} {r['early_s']:>7.1f} "
           f"{r['late_s']:>7.1f} {r['hook_s']:>7.1f} {r['preds_s']:>7.1f} {r['records_per_s']:>8,.0f} {r['replay_per_s']:>8,.0f} "
           f"{r['baseline_records_per_s']:>13,.0f} {r['events_per_s_by_baseline']:>16,.0f}", flush=True)
+    print(f"{'':<11} CPU per event: {r['early_us']:.1f} us written before its prediction, {r['late_us']:.1f} us after, "
+          f"{r['join_us']:.1f} us joined when its prediction arrived", flush=True)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 
 from telltale.feedback.event import ACTIONS, FeedbackEvent
 
+#: One encoder for every row (``json.dumps`` with options builds a new one per call).
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
+
 
 @dataclass(slots=True)
 class TrustCounts:
@@ -43,7 +46,7 @@ class TrustCounts:
         return out
 
     def to_json(self) -> str:
-        return json.dumps({"total": self.total, "actions": self.actions, "flags": self.flags}, separators=(",", ":"))
+        return _ENCODER.encode({"total": self.total, "actions": self.actions, "flags": self.flags})
 
     @classmethod
     def from_json(cls, text: str) -> TrustCounts:
