@@ -136,17 +136,44 @@ def test_usage_errors_name_the_fix(binary: dict[str, object], tmp_path: Path) ->
                                                       "a confidence is the probability of the predicted class, a number within [0, 1]")
 
 
-def test_saved_reference_profile_with_target_is_a_usage_error(binary: dict[str, object], tmp_path: Path) -> None:
+def test_saved_reference_gives_the_same_estimate_as_its_data(binary: dict[str, object], tmp_path: Path) -> None:
     d = binary["dir"]
     assert isinstance(d, Path)
     spec = tmp_path / "telltale.yaml"
-    res = CliRunner().invoke(app, ["init", "--reference", str(d / "ref.parquet"), "--target", "y", "--prediction", "pred", "--out", str(spec)])
+    res = CliRunner().invoke(app, ["init", "--reference", str(d / "ref.parquet"), "--target", "y", "--prediction", "pred",
+                                   "--confidence", "conf", "--out", str(spec)])
+    assert res.exit_code == 0 and "telltale.reference.profile and telltale.reference.performance;" in res.output, res.output
+    assert "conf" not in spec.read_text()  # the confidence is not an input of the contract
+    args = ["report", "--spec", str(spec), "--current", str(d / "shifted.parquet"), "--target", "y", "--prediction", "pred",
+            "--confidence", "conf", "--no-multivariate"]
+    res = CliRunner().invoke(app, [*args, "--json", str(tmp_path / "saved.json")])
+    assert res.exit_code == 1, res.output
+    _, _, data = _report(d, "shifted.parquet", "--confidence", "conf", "--spec", str(spec))
+    saved = json.loads((tmp_path / "saved.json").read_text())
+    assert saved["summary"]["performance"] == data["summary"]["performance"]  # type: ignore[index]
+    estimated = {(f["feature"], f["value"]) for f in saved["findings"] if f["kind"] == "estimated_performance"}
+    assert estimated == {(f["feature"], f["value"]) for f in data["findings"] if f["kind"] == "estimated_performance"}  # type: ignore[union-attr]
+    assert ("accuracy", saved["summary"]["performance"]["metrics"]["accuracy"]["estimated"]) in estimated
+
+    res = CliRunner().invoke(app, [*args, "--probabilities", "0=conf,1=conf"])
+    assert (res.exit_code, res.output.strip()) == (2, "telltale report: --probabilities needs the reference's rows (every class's "
+                                                      "probability, to calibrate each class on), which a saved profile does not keep: "
+                                                      "pass the reference data file (--reference train.parquet)")
+    res = CliRunner().invoke(app, ["init", "--reference", str(d / "ref.parquet"), "--target", "y", "--prediction", "pred", "--out",
+                                   str(spec), "--force"])
     assert res.exit_code == 0, res.output
-    res = CliRunner().invoke(app, ["report", "--spec", str(spec), "--current", str(d / "shifted.parquet"), "--target", "y",
-                                   "--confidence", "conf", "--no-multivariate"])
-    assert (res.exit_code, res.output.strip()) == (2, "telltale report: --target needs the reference's rows (labels, predictions and "
-                                                      "confidences, to compute its performance and calibrate the estimate on), which a "
-                                                      "saved profile does not keep: pass the reference data file (--reference train.parquet)")
+    res = CliRunner().invoke(app, args)
+    assert (res.exit_code, res.output.strip()) == (2, "telltale report: --confidence: the saved reference performance was written "
+                                                      "without a confidence, so there is no calibration to estimate with: run `telltale "
+                                                      "init --target ... --prediction ... --confidence COLUMN` again, or pass the "
+                                                      "reference data file")
+    res = CliRunner().invoke(app, ["init", "--reference", str(d / "ref.parquet"), "--out", str(spec), "--force"])
+    assert res.exit_code == 0 and not (tmp_path / "telltale.reference.performance").exists(), res.output  # no stale summary left
+    res = CliRunner().invoke(app, args)
+    assert (res.exit_code, res.output.strip()) == (2, "telltale report: --target with a saved reference profile needs the "
+                                                      "reference's performance, which `telltale init --target Y --prediction P "
+                                                      "--confidence C` saves beside it (.performance); run that, or pass the "
+                                                      "reference data file (--reference train.parquet)")
 
 
 _W = np.array([[2.0, 0.0], [-1.0, 1.7], [-1.0, -1.7]])  # three classes' logits from two inputs

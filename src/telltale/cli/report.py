@@ -63,10 +63,18 @@ def run(reference: Path | None, current: Path, spec: Path | None, json_out: Path
             exclude = [c for c in (target, confidence, *(probs or {}).values()) if c is not None]
             ref, cur, sp, source = load_inputs(reference, current, spec, seconds, exclude)
             ref_path = str(reference) if reference is not None else f"{sp.reference} (from the spec)"
+            saved_perf = None
+            if target is not None and saved:
+                from telltale.report.reference_performance import PerformanceUsageError, read_beside
+
+                try:
+                    saved_perf = read_beside(reference if reference is not None else Path(spec or ".").parent / str(sp.reference))
+                except PerformanceUsageError as e:
+                    raise ReportUsageError(str(e)) from None
             rep = build_report(ref, cur, sp, spec_source=source, reference_path=ref_path, current_path=str(current),
                                multivariate=multivariate and helper is not None, progress=lambda msg: bar.update(task, description=msg),
                                classifier=helper, target=target, prediction=prediction, confidence=confidence,
-                               probabilities=probs)
+                               probabilities=probs, reference_performance=saved_perf)
             rep.seconds = {**seconds, **rep.seconds}
             if html_out is not None:
                 from telltale.report.html import write_html

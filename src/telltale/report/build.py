@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from telltale.report.classifier import ClassifierProcess
     from telltale.report.performance import PerformanceResult
+    from telltale.report.reference_performance import ReferencePerformance
 
 #: Kinds the report computes exactly on the raw columns rather than on profiles.
 DRIFT_KINDS = ("drift", "prediction_drift", "multivariate_drift")
@@ -193,7 +194,8 @@ def infer_spec(table: Any, exclude: Collection[str] = ()) -> ServiceSpec:
 def build_report(reference: Any, current: Any, spec: ServiceSpec, *, spec_source: str = "", reference_path: str = "",
                  current_path: str = "", multivariate: bool = True, progress: Callable[[str], None] | None = None,
                  classifier: ClassifierProcess | None = None, target: str | None = None, prediction: str | None = None,
-                 confidence: str | None = None, probabilities: Mapping[str, str] | None = None) -> Report:
+                 confidence: str | None = None, probabilities: Mapping[str, str] | None = None,
+                 reference_performance: ReferencePerformance | None = None) -> Report:
     """Run every data-quality check (on profiles) and the drift checks (on the columns);
     with ``target`` (the label column), realized performance on both sets too, or on the
     reference and estimated on the current set when it has no labels (``report.performance``).
@@ -201,19 +203,22 @@ def build_report(reference: Any, current: Any, spec: ServiceSpec, *, spec_source
     With ``classifier`` (a helper process), the multivariate check's classifier trains
     there while this process profiles the data; without, it trains here, last. A
     :class:`~telltale.profile.Profile` as ``reference`` (a saved one) profiles only the
-    current data (see ``_build_on_profile``)."""
+    current data (see ``_build_on_profile``), and ``target`` then needs ``reference_performance``
+    (what ``telltale init`` saved of the labelled reference)."""
     from telltale.profile import Profile
 
     step = progress or (lambda _msg: None)
+    perf: PerformanceResult | None = None
     if isinstance(reference, Profile):
         if target is not None:
-            raise ReportUsageError("--target needs the reference's rows (labels, predictions and confidences, to compute its "
-                                   "performance and calibrate the estimate on), which a saved profile does not keep: pass "
-                                   "the reference data file (--reference train.parquet)")
+            if reference_performance is None:
+                raise ReportUsageError("--target with a saved reference profile needs the reference's performance, which `telltale "
+                                       "init --target Y --prediction P --confidence C` saves beside it (.performance); run that, "
+                                       "or pass the reference data file (--reference train.parquet)")
+            _, current, perf = _performance(reference_performance, current, spec, target, prediction, confidence, probabilities)
         return _build_on_profile(reference, current, spec, step, spec_source=spec_source,
-                                 reference_path=reference_path, current_path=current_path)
+                                 reference_path=reference_path, current_path=current_path, perf=perf)
     seconds: dict[str, float] = {}
-    perf: PerformanceResult | None = None
     if target is not None:
         reference, current, perf = _performance(reference, current, spec, target, prediction, confidence, probabilities)
     ref_cols = {n: reference.column(n) for n in reference.column_names}
@@ -274,7 +279,8 @@ def _performance(reference: Any, current: Any, spec: ServiceSpec, target: str, p
                  confidence: str | None, probabilities: Mapping[str, str] | None) -> tuple[Any, Any, PerformanceResult]:
     """Performance of both sets; the label and score columns are then dropped from what
     the data checks see (they are not model inputs)."""
-    from telltale.report.performance import Columns, PerformanceUsageError, performance_findings
+    from telltale.report.performance import Columns, performance_findings
+    from telltale.report.reference_performance import PerformanceUsageError
 
     prediction = prediction or spec.prediction
     if prediction is None:
@@ -287,7 +293,7 @@ def _performance(reference: Any, current: Any, spec: ServiceSpec, target: str, p
     drop = [c for c in cols.extra if c not in spec.inputs and c != prediction]
 
     def keep(t: Any) -> Any:
-        return t.drop_columns([c for c in drop if c in t.column_names])
+        return t.drop_columns([c for c in drop if c in t.column_names]) if hasattr(t, "drop_columns") else t
 
     return keep(reference), keep(current), perf
 
@@ -309,7 +315,7 @@ def _quality(spec: ServiceSpec, cur_p: Any, ref_p: Any, step: Callable[[str], No
 
 
 def _build_on_profile(reference: Any, current: Any, spec: ServiceSpec, step: Callable[[str], None], *,
-                      spec_source: str, reference_path: str, current_path: str) -> Report:
+                      spec_source: str, reference_path: str, current_path: str, perf: PerformanceResult | None = None) -> Report:
     """The report against a saved reference profile: only the current data is profiled.
 
     Drift is measured between the two profiles (the sketch forms of the same statistics
@@ -335,8 +341,11 @@ def _build_on_profile(reference: Any, current: Any, spec: ServiceSpec, step: Cal
         rows.append(CheckRow(r.kind, r.feature, r.severity or "passed", r.statistic, r.value, r.threshold, r.message))
     rows.append(CheckRow("multivariate_drift", None, "skipped", detail=drift.skipped["(multivariate)"]))
     findings.extend(drift.findings())
+    if perf is not None:
+        findings.extend(perf.findings)
+        rows.extend(perf.check_rows())
     findings.sort(key=_order)
-    return Report(spec, spec_source, reference_path, current_path, reference, current, findings, rows, drift, seconds)
+    return Report(spec, spec_source, reference_path, current_path, reference, current, findings, rows, drift, seconds, perf)
 
 
 def _order(f: Finding) -> tuple[int, int]:

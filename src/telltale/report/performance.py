@@ -26,7 +26,6 @@ from its top-label confidence, and on macro precision, recall and F1 when
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -39,18 +38,15 @@ from telltale.performance.estimate import check as estimate_check
 from telltale.performance.estimate_metrics import ScoreCounts
 from telltale.performance.estimate_multiclass import ClassCalibration, expected_macro
 from telltale.performance.findings import check
-from telltale.performance.pairs import class_key, kind_of, pair_for, positive_class
-from telltale.performance.summary import CONF_BINS, Kind, Summary
+from telltale.performance.pairs import class_key, positive_class
+from telltale.performance.summary import CONF_BINS, Summary
 from telltale.performance.windows import WindowPerformance, performance_of
+from telltale.report.reference_performance import PerformanceUsageError, ReferencePerformance, confidences, fold, spec_for
 from telltale.report.rows import CheckRow
 from telltale.spec.model import ServiceSpec
-from telltale.types import Finding, PredictionRecord, Window
+from telltale.types import Finding, Window
 
 _NO_WINDOW = Window.from_epoch(0, 0)
-
-
-class PerformanceUsageError(ValueError):
-    """A column the performance check needs is missing or holds what it cannot use."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,12 +131,17 @@ def _value(m: Any) -> float | None:
 
 
 def performance_findings(reference: Any, current: Any, spec: ServiceSpec, cols: Columns) -> PerformanceResult:
-    """Realized performance on both sets (estimated on the current one when it has no labels), and its findings."""
+    """Realized performance on both sets (estimated on the current one when it has no labels), and its findings.
+
+    ``reference`` is the reference data, or a :class:`ReferencePerformance` saved by ``telltale init``."""
     scores = [("--confidence", cols.confidence)] if cols.confidence else []
     scores += [("--probabilities", c) for c in (cols.probabilities or {}).values()]
-    _require(reference, "reference", [("--target", cols.target), ("--prediction", cols.prediction), *scores])
+    saved = isinstance(reference, ReferencePerformance)
+    if saved:
+        _check_saved(reference, cols)
+    else:
+        _require(reference, "reference", [("--target", cols.target), ("--prediction", cols.prediction), *scores])
     _require(current, "current", [("--prediction", cols.prediction), *scores])
-    ref_labels = reference.column(cols.target).to_pylist()
     cur_labels = current.column(cols.target).to_pylist() if cols.target in current.column_names else []
     labelled = sum(y is not None for y in cur_labels)
     scored = cols.confidence is not None or bool(cols.probabilities)
@@ -149,13 +150,23 @@ def performance_findings(reference: Any, current: Any, spec: ServiceSpec, cols: 
         raise PerformanceUsageError(
             f"--target {cols.target!r} {why}: to estimate performance without labels pass --confidence COLUMN (the "
             f"probability of the predicted class) or --probabilities CLASS=COLUMN,...; or give current data with labels")
-    kind = kind_of(spec) if (spec.output.classes is not None or spec.output.type != "float") else _kind_of_column(reference.column(cols.target))
-    spec = _binary_spec(spec, ref_labels) if kind == "classification" else spec
-    positive = positive_class(spec)
-    ref_conf, cur_conf = _confidences(reference, cols, "reference"), _confidences(current, cols, "current")
-    ref_pred, cur_pred = reference.column(cols.prediction).to_pylist(), current.column(cols.prediction).to_pylist()
-    ref = performance_of(spec, _NO_WINDOW, _summary(spec, kind, positive, ref_labels, ref_pred, ref_conf), len(ref_labels))
-    cur_summary = _summary(spec, kind, positive, cur_labels, cur_pred, cur_conf) if labelled else Summary()
+    probs = dict(cols.probabilities) if cols.probabilities else None
+    ref_side: ReferencePerformance = reference if saved else ReferencePerformance.from_table(
+        reference, spec, cols.target, cols.prediction, cols.confidence,
+        confidences(reference, cols.prediction, cols.confidence, probs, "reference"))
+    kind, positive = ref_side.kind, ref_side.positive
+    spec = spec_for(spec, ref_side.labels, kind)
+    if positive_class(spec) != positive:
+        raise PerformanceUsageError(f"the saved reference performance was folded with positive class {positive!r} but the spec now "
+                                    f"makes it {positive_class(spec)!r}: run `telltale init` again, or pass the reference data file")
+    if kind == "regression" and not labelled:
+        raise PerformanceUsageError(f"--target {cols.target!r} holds no label in the current data and the model is a regressor: "
+                                    "performance can be estimated for classifiers only (from their confidence); give current data with labels, or "
+                                    "set output.classes in the spec if the model is a classifier")
+    cur_conf = confidences(current, cols.prediction, cols.confidence, probs, "current")
+    cur_pred = current.column(cols.prediction).to_pylist()
+    ref = performance_of(spec, _NO_WINDOW, ref_side.summary, ref_side.rows)
+    cur_summary = fold(spec, kind, positive, cur_labels, cur_pred, cur_conf) if labelled else Summary()
     cur = performance_of(spec, _NO_WINDOW, cur_summary, current.num_rows) if labelled else None
     found = check(spec, cur, ref, drop_severity="critical") if cur is not None else []
     est, note = None, ""
@@ -166,14 +177,25 @@ def performance_findings(reference: Any, current: Any, spec: ServiceSpec, cols: 
                     f"{spec.performance.min_labels}, too few to calibrate on")
         else:
             est = _estimate(cal, cur_pred, cur_conf, cur_summary, positive)
-            if cols.probabilities and positive is None:
-                est = _with_macro(est, cols.probabilities, reference, current, ref_labels, ref_pred, cur_pred)
+            if probs and positive is None and not saved:
+                est = _with_macro(est, probs, reference, current, reference.column(cols.target).to_pylist(),
+                                  reference.column(cols.prediction).to_pylist(), cur_pred)
             found += estimate_check(spec, est, cur_summary, cal, reference={k: v.value for k, v in ref.metrics.items()},
                                     severity="critical")
-    elif kind == "regression" and scored and not labelled:
-        raise PerformanceUsageError(f"--target {cols.target!r} holds no label in the current data and the model is a regressor: "
-                                    "performance can be estimated for classifiers only (from their confidence); give current data with labels")
     return PerformanceResult(cols, ref, cur, est, [replace(f, window=None) for f in found], note, current.num_rows)
+
+
+def _check_saved(saved: ReferencePerformance, cols: Columns) -> None:
+    if cols.target != saved.target:
+        raise PerformanceUsageError(f"--target {cols.target!r}: the saved reference performance is of target {saved.target!r}; "
+                                    "pass that column, or the reference data file")
+    if cols.probabilities:
+        raise PerformanceUsageError("--probabilities needs the reference's rows (every class's probability, to calibrate each class "
+                                    "on), which a saved profile does not keep: pass the reference data file (--reference train.parquet)")
+    if cols.confidence is not None and saved.confidence is None:
+        raise PerformanceUsageError("--confidence: the saved reference performance was written without a confidence, so there is no "
+                                    "calibration to estimate with: run `telltale init --target ... --prediction ... --confidence COLUMN` "
+                                    "again, or pass the reference data file")
 
 
 def _require(table: Any, side: str, named: list[tuple[str, str]]) -> None:
@@ -182,54 +204,6 @@ def _require(table: Any, side: str, named: list[tuple[str, str]]) -> None:
     for flag, col in named:
         if col not in names:
             raise PerformanceUsageError(f"{flag} {col!r} is not a column of the {side} data; its columns are {', '.join(sorted(names))}")
-
-
-def _kind_of_column(col: Any) -> Kind:
-    import pyarrow as pa
-
-    return "regression" if pa.types.is_floating(col.type) else "classification"
-
-
-def _binary_spec(spec: ServiceSpec, labels: list[Any]) -> ServiceSpec:
-    """The spec, binary with the positive class 1 (or true) when it names no classes and the labels are exactly 0 and 1 (or false and true)."""
-    if spec.output.classes is not None or spec.output.type == "bool":
-        return spec
-    seen = {class_key(y) for y in labels if y is not None}
-    classes: list[Any] | None = [0, 1] if seen == {"0", "1"} else [False, True] if seen == {"false", "true"} else None
-    if classes is None:
-        return spec
-    return spec.model_copy(update={"output": spec.output.model_copy(update={"classes": classes})})
-
-
-def _confidences(table: Any, cols: Columns, side: str) -> list[float | None]:
-    """Each row's confidence (the probability of its predicted class), from ``--confidence`` or ``--probabilities``;
-    None where the row has none. PerformanceUsageError naming the row for a value outside [0, 1]."""
-    n = table.num_rows
-    values: list[Any]
-    if cols.confidence is not None:
-        values = table.column(cols.confidence).to_pylist()
-        what = f"--confidence {cols.confidence!r}"
-    elif cols.probabilities:
-        pred = [None if p is None else class_key(p) for p in table.column(cols.prediction).to_pylist()]
-        probs = {class_key(cls): table.column(c).to_pylist() for cls, c in cols.probabilities.items()}
-        values = [probs[p][i] if p in probs else None for i, p in enumerate(pred)]
-        what = "--probabilities (the predicted class's column)"
-    else:
-        return [None] * n
-    for i, c in enumerate(values):
-        if c is not None and not (isinstance(c, (int, float)) and math.isfinite(c) and 0.0 <= c <= 1.0):
-            raise PerformanceUsageError(f"{what}: row {i} of the {side} data holds {c!r}; a confidence is the probability "
-                                        "of the predicted class, a number within [0, 1]")
-    return [None if c is None else float(c) for c in values]
-
-
-def _summary(spec: ServiceSpec, kind: Kind, positive: str | None, ys: list[Any], yhat: list[Any], confs: list[float | None]) -> Summary:
-    s = Summary()
-    for y, p, c in zip(ys, yhat, confs):
-        pair = pair_for(PredictionRecord(id="", service=spec.service, ts=0.0, inputs={}, output=p, confidence=c), y, 0.0, kind, positive)
-        if pair is not None:
-            s.add_pair(pair)
-    return s
 
 
 def _estimate(cal: Calibration, pred: list[Any], conf: list[float | None], labelled: Summary, positive: str | None) -> Estimate:
