@@ -5,8 +5,12 @@ on a labelled reference (the ``performance.baseline_s`` before the window) by is
 regression, then a window's expected metrics follow from the calibrated score of every
 prediction served in it, labelled or not (``estimate_metrics`` holds the arithmetic). A
 binary classifier gets accuracy, precision, recall, F1 and ROC AUC from its positive-class
-score; a multi-class one accuracy from its top-label confidence. Under covariate shift,
-where only the mix of inputs moves, this tracks realized performance.
+score; a multi-class one accuracy from its top-label confidence (the monitor sees no other
+class's probability; the batch report, given every class's, adds macro precision, recall
+and F1 from ``estimate_multiclass``). Under covariate shift, where only the mix of inputs
+moves, this tracks realized performance. Before labels, an estimated metric under its
+floor is a finding, and, where a labelled reference's realized figures are passed (the
+batch report), so is one clearly below them.
 
 **Where CBPE cannot go**: it assumes the relation between inputs and labels holds, so
 under concept shift it keeps reporting the old accuracy. Once a window has
