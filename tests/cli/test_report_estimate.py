@@ -210,3 +210,16 @@ def test_multiclass_macro_estimates_within_two_points(tmp_path: Path) -> None:
         assert abs(m[name]["estimated"] - want) < 0.02, (name, m[name], want)
     assert "roc_auc" not in m  # no multi-class ROC AUC is claimed
     assert code == 1
+
+    ref_pred = pq.read_table(tmp_path / "ref.parquet").column("pred").to_pylist()
+    first_c = ref_pred.index("c")
+    code, out, _ = _report(tmp_path, "cur.parquet", "--probabilities", "a=p_a,b=p_b")
+    assert (code, out.strip()) == (2, f"telltale report: --probabilities: row {first_c} of the reference data predicts 'c', a class "
+                                      "it does not name (it names a, b); give CLASS=COLUMN for every class")
+    row = next(i for i, p in enumerate(pred) if p != "b")
+    p_b = cur.column("p_b").to_pylist()
+    p_b[row] = 1.5
+    pq.write_table(cur.drop_columns(["y"]).set_column(cur.column_names.index("p_b") - 1, "p_b", pa.array(p_b)), tmp_path / "bad.parquet")
+    code, out, _ = _report(tmp_path, "bad.parquet", "--probabilities", "a=p_a,b=p_b,c=p_c")
+    assert (code, out.strip()) == (2, f"telltale report: --probabilities 'p_b': row {row} of the current data holds 1.5; a "
+                                      "probability is a number within [0, 1]")

@@ -221,18 +221,26 @@ def _estimate(cal: Calibration, pred: list[Any], conf: list[float | None], label
 
 def _with_macro(est: Estimate, probabilities: Mapping[str, str], reference: Any, current: Any, ref_labels: list[Any],
                 ref_pred: list[Any], cur_pred: list[Any]) -> Estimate:
-    """The estimate with macro precision, recall and F1 from every class's probability (rows with a label and a prediction)."""
+    """The estimate with macro precision, recall and F1 from every class's probability (rows with a label, a
+    prediction and every probability; a null probability leaves its row out)."""
     classes = [class_key(k) for k in probabilities]
-
-    def probs(table: Any, rows: list[int]) -> np.ndarray:
-        cols = [table.column(c).to_numpy(zero_copy_only=False).astype(np.float64) for c in probabilities.values()]
-        return np.column_stack(cols)[rows] if rows else np.zeros((0, len(cols)))
-
-    ref_rows = [i for i, (y, p) in enumerate(zip(ref_labels, ref_pred)) if y is not None and p is not None]
-    cur_rows = [i for i, p in enumerate(cur_pred) if p is not None]
-    try:
-        cal = ClassCalibration.fit(classes, probs(reference, ref_rows), [class_key(ref_labels[i]) for i in ref_rows])
-        macro = expected_macro(cal, probs(current, cur_rows), [class_key(cur_pred[i]) for i in cur_rows])
-    except ValueError as e:
-        raise PerformanceUsageError(f"--probabilities: {e}") from None
+    ref_p, cur_p = _probabilities(reference, probabilities, "reference"), _probabilities(current, probabilities, "current")
+    whole = ~np.isnan(ref_p).any(axis=1)
+    ref_rows = [i for i, (y, p) in enumerate(zip(ref_labels, ref_pred)) if y is not None and p is not None and whole[i]]
+    whole = ~np.isnan(cur_p).any(axis=1)
+    cur_rows = [i for i, p in enumerate(cur_pred) if p is not None and whole[i]]
+    cal = ClassCalibration.fit(classes, ref_p[ref_rows], [class_key(ref_labels[i]) for i in ref_rows])
+    macro = expected_macro(cal, cur_p[cur_rows], [class_key(cur_pred[i]) for i in cur_rows])
     return est if macro is None else replace(est, metrics={**est.metrics, **macro.metrics()})
+
+
+def _probabilities(table: Any, probabilities: Mapping[str, str], side: str) -> np.ndarray:
+    """Rows by classes, nulls as NaN; PerformanceUsageError naming the row and column of a value outside [0, 1]."""
+    out = np.column_stack([table.column(c).to_numpy(zero_copy_only=False).astype(np.float64) for c in probabilities.values()])
+    bad = ~np.isnan(out) & ~((out >= 0.0) & (out <= 1.0))
+    if bad.any():
+        i, k = (int(v) for v in np.argwhere(bad)[0])
+        col = list(probabilities.values())[k]
+        raise PerformanceUsageError(f"--probabilities {col!r}: row {i} of the {side} data holds {float(out[i, k])!r}; a probability is a "
+                                    "number within [0, 1]")
+    return out

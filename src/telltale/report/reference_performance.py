@@ -129,7 +129,11 @@ def confidences(table: Any, prediction: str, confidence: str | None, probabiliti
     elif probabilities:
         pred = [None if p is None else class_key(p) for p in table.column(prediction).to_pylist()]
         probs = {class_key(cls): table.column(c).to_pylist() for cls, c in probabilities.items()}
-        values = [probs[p][i] if p in probs else None for i, p in enumerate(pred)]
+        unnamed = next((i for i, p in enumerate(pred) if p is not None and p not in probs), None)
+        if unnamed is not None:
+            raise PerformanceUsageError(f"--probabilities: row {unnamed} of the {side} data predicts {pred[unnamed]!r}, a class it "
+                                        f"does not name (it names {', '.join(probs)}); give CLASS=COLUMN for every class")
+        values = [None if p is None else probs[p][i] for i, p in enumerate(pred)]
         what = "--probabilities (the predicted class's column)"
     else:
         return [None] * table.num_rows
