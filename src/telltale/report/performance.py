@@ -3,7 +3,8 @@
 The reference carries the label (``--target``) and the model's output (``--prediction``,
 or the spec's ``prediction``); for a classifier also ``--confidence``, the probability of
 the predicted class (ROC AUC, log loss, Brier, ECE, and the estimate), or every class's
-probability (``--probabilities``). Every row is folded into a
+probability (``--probabilities``); a saved reference brings the summary ``telltale init``
+wrote of it instead (``reference_performance``). Every row is folded into a
 :class:`~telltale.performance.Summary` exactly as the server folds joined labels, and
 the monitor's checks run on the result:
 
