@@ -318,7 +318,7 @@ def report(a: argparse.Namespace, results: list[dict[str, Any]], store: Any, db:
     if outbox.get("pending"):
         print(f"  {outbox['pending']} outbox row(s) still pending: claimed by the killed replica, which died between the"
               f" request and recording its answer; if the receiver got it, it gets it again after the claim lapses"
-              f" ({_alerts.CLAIM_S:.0f} s) with the same X-Telltale-Delivery id")
+              f" ({_alerts.CLAIM_S:.0f} s) with the same X-Telltale-Delivery key")
 
 
 if __name__ == "__main__":
