@@ -24,8 +24,10 @@ run from ``bench/.venv-anchors`` so they never become telltale dependencies.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -215,6 +217,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=100_000, help="rows in each of reference and current")
     ap.add_argument("--only", choices=TOOLS, action="append")
     ap.add_argument("--keep", type=Path, help="write the data and outputs here instead of a temporary directory")
+    ap.add_argument("--repeat", type=int, default=1, help="run each tool this many times; the median is shown")
     ap.add_argument("--levels", default="", help="level counts for the last categoricals, e.g. 200,1000")
     args = ap.parse_args()
     tools = args.only or list(TOOLS)
@@ -230,24 +233,34 @@ def main() -> None:
         pq.write_table(generate(args.rows, 2, faulty=True, levels=levels), cur)
         print(f"data: {args.rows:,} reference and {args.rows:,} current rows, 20 columns"
               f"{f' (categorical levels {args.levels})' if levels else ''}, generated in {time.perf_counter() - t0:.1f}s")
+        # A regular install compiles every module at install time; an editable checkout may
+        # not have (PYTHONDONTWRITEBYTECODE), and compiling 60 modules costs 0.1 s a run.
+        compileall.compile_dir(ROOT / "src" / "telltale", quiet=1)
         rows = []
         cpu: dict[str, float] = {}
         for tool in tools:
-            if tool == "telltale-saved":
-                wall, rss, flagged, critical, t_init = run_saved(ref, cur, d / f"{tool}.json")
-                print(f"  telltale init (writes the reference profile, once): {t_init:.1f}s", flush=True)
-            elif tool.startswith("telltale"):
-                extra = ("--no-multivariate",) if tool == "telltale-univariate" else ()
-                wall, rss, flagged, critical = run_telltale(ref, cur, d / f"{tool}.json", *extra)
-            else:
-                wall, rss, flagged = run_anchor(_EVIDENTLY if tool == "evidently" else _NANNYML, ref, cur, d / f"{tool}.json")
-                critical = None
+            walls, cpus, rsss = [], [], []
+            for _ in range(args.repeat):
+                if tool == "telltale-saved":
+                    wall, rss, flagged, critical, t_init = run_saved(ref, cur, d / f"{tool}.json")
+                    print(f"  telltale init (writes the reference profile, once): {t_init:.1f}s", flush=True)
+                elif tool.startswith("telltale"):
+                    extra = ("--no-multivariate",) if tool == "telltale-univariate" else ()
+                    wall, rss, flagged, critical = run_telltale(ref, cur, d / f"{tool}.json", *extra)
+                else:
+                    wall, rss, flagged = run_anchor(_EVIDENTLY if tool == "evidently" else _NANNYML, ref, cur, d / f"{tool}.json")
+                    critical = None
+                walls.append(wall)
+                cpus.append(LAST_CPU[0])
+                rsss.append(rss)
+            wall, rss = statistics.median(walls), max(rsss)
             found = [c for c in FAULTS if c in flagged]
             stable_flagged = [c for c in STABLE if c in flagged]
             stable_critical = None if critical is None else [c for c in STABLE if c in critical]
             rows.append((tool, wall, rss, found, stable_flagged, stable_critical))
-            cpu[tool] = LAST_CPU[0]
-            print(f"  {tool}: {wall:.1f}s, {cpu[tool]:.1f}s CPU, {rss:.0f} MiB", flush=True)
+            cpu[tool] = statistics.median(cpus)
+            runs = f" (median of {', '.join(f'{w:.1f}' for w in walls)})" if args.repeat > 1 else ""
+            print(f"  {tool}: {wall:.1f}s{runs}, {cpu[tool]:.1f}s CPU, {rss:.0f} MiB", flush=True)
     print()
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
     print("| tool | wall time (s) | CPU time (s) | peak RSS (MiB) | drifted found | stable flagged | stable flagged critical |")

@@ -83,3 +83,26 @@ def test_a_snapshot_replaced_while_in_flight_is_sent_after(sqlite_url, clock, st
         _alerts.finish(conn, rid, status="sent", attempts=1, next_at=clock.now(), error=None, now=clock.now(), sent_payload=row.payload)
         (again,) = _alerts.due_notifications(conn, clock.now(), 10)
     assert (again.id, again.payload, again.attempts) == (rid, '{"v":2}', 1)
+
+
+def test_the_delivery_key_repeats_on_a_retry_and_changes_with_the_message(sqlite_url, clock, standin):
+    import hashlib
+
+    store = Store.open(sqlite_url, clock=clock)
+    store.put_service("default", _hook(standin.url, breaker_failures=100))
+    standin.status = 503
+    enqueue(store, "default", alert("eta/unit"))
+    deliver_due(store, clock.now())  # answered 503: retried after the backoff
+    standin.status = 200
+    clock.advance(60)
+    deliver_due(store, clock.now())
+    enqueue(store, "default", alert("eta/unit", state="resolved"))
+    for _ in range(30):
+        clock.advance(60)
+        deliver_due(store, clock.now())
+    keys = [r.headers["x-telltale-delivery"] for r in standin.requests]
+    assert len(keys) == 3 and keys[0] == keys[1] != keys[2]  # one retry, then the resolved message
+    with store.alert_tx(write=False) as conn:
+        payloads = [r.payload for r in conn.execute(_alerts.alert_outbox.select().order_by(_alerts.alert_outbox.c.id))]
+    assert keys == [f"1-{hashlib.sha256(payloads[0].encode()).hexdigest()[:16]}"] * 2 + [
+        f"2-{hashlib.sha256(payloads[1].encode()).hexdigest()[:16]}"]

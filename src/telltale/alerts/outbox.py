@@ -11,6 +11,7 @@ exponential backoff between attempts, recording every attempt.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
@@ -166,10 +167,19 @@ def send_due(store: Store, now: float) -> int:
 def _send(receiver: Receiver, row: OutboxRow, now: float) -> SendResult:
     n = Notification.from_json(row.payload)
     try:
-        req = render(receiver.kind, n, receiver.target, now=now, delivery_id=row.id)
+        req = render(receiver.kind, n, receiver.target, now=now, delivery_id=delivery_key(row))
     except MissingSecret as e:
         return SendResult("retry", error=str(e))
     return post(req, allow_private=receiver.target.allow_private, timeout_s=receiver.target.timeout_s)
+
+
+def delivery_key(row: OutboxRow) -> str:
+    """The id a receiver drops duplicates by: the outbox row and a digest of its message.
+
+    A retry, or a resend after a sender died between the receiver's answer and recording
+    it, repeats the key; a newer snapshot of the same group (queued while the first was in
+    flight) gets a new one, so deduplicating on it never drops an update."""
+    return f"{row.id}-{hashlib.sha256(row.payload.encode()).hexdigest()[:16]}"
 
 
 def _settle(store: Store, row: OutboxRow, receiver: Receiver, st: ReceiverState, result: SendResult, now: float,

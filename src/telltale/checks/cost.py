@@ -23,13 +23,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from telltale.checks._common import fmt
 from telltale.checks.errors import served
-from telltale.guard.cost import CostModel
 from telltale.profile import ATTEMPTS, CACHED_TOKENS, COST, INPUT_TOKENS, OUTPUT_TOKENS, Profile
 from telltale.spec.model import ServiceSpec
 from telltale.types import Finding, Window
+
+if TYPE_CHECKING:  # the guard package (and asyncio) load only when a spec prices calls
+    from telltale.guard.cost import CostModel
 
 MIN_CALLS = 20
 MIN_Z = 3.0
@@ -85,6 +88,8 @@ def check(spec: ServiceSpec, current: Profile, baseline: Profile | None, window:
     base = Usage.of(baseline) if baseline is not None and COST in baseline.fields else None
     if base is not None and base.priced < MIN_CALLS:
         base = None
+    from telltale.guard.cost import CostModel
+
     prices = CostModel(spec.cost)
     cur_code = spec.cost.currency
     out: list[Finding] = []

@@ -7,6 +7,8 @@ it with ``method="asymp"``, and for small samples the exact distribution.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -33,9 +35,9 @@ def ks_pvalue(d: float, n_reference: int, n_current: int, *, limit: bool = False
     m, n = sorted([float(n_reference), float(n_current)], reverse=True)
     en = m * n / (m + n)
     if limit:
-        from scipy.special import kolmogorov
+        from telltale.drift.tails import kolmogorov_sf
 
-        return float(np.clip(kolmogorov(np.sqrt(en) * d), 0.0, 1.0))
+        return kolmogorov_sf(math.sqrt(en) * d)
     return float(np.clip(kstwo_sf(d, max(np.round(en), 1.0)), 0.0, 1.0))
 
 

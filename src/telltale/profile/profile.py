@@ -9,6 +9,7 @@ with traffic.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -40,6 +41,8 @@ ATTEMPTS = "__attempts__"
 EVENT_LAG = "__event_lag_s__"  # decision ts minus event_ts: how old the input was (freshness)
 RESERVED = frozenset({PREDICTION, TARGET, CONFIDENCE, LATENCY, COST, SEGMENT, INPUT_TOKENS, OUTPUT_TOKENS, CACHED_TOKENS, ATTEMPTS,
                       EVENT_LAG})
+#: Batches of at least this many rows profile their columns on threads (below, the pool costs more).
+THREADED_ROWS = 50_000
 #: Per-stage latency columns are ``__stage_ms__:<stage>`` (one per stage name seen).
 STAGE_PREFIX = "__stage_ms__:"
 
@@ -197,18 +200,38 @@ class Profile:
         row_acc = np.zeros(n, dtype=np.uint64)
         dims = _dims(spec)
         input_names = sorted(set(declared) | {k for k in cols if k not in rename and not is_reserved(k)})
-        for name in input_names:
+
+        def one(name: str) -> tuple[dict[str, ColumnProfile], Any]:
+            """One input's column profiles (more than one for text) and its row hashes
+            (None when the input is absent: it adds nothing to the row hash)."""
+            own: dict[str, ColumnProfile] = {}
             if name not in cols:
-                fields[name] = ColumnProfile.absent(declared.get(name), n, bounds.get(name))
-                continue  # an absent field adds nothing to the row hash
+                own[name] = ColumnProfile.absent(declared.get(name), n, bounds.get(name))
+                return own, None
             if name in dims:
-                parts, hashes = _vector_field(fields, name, cols[name], dims[name], batch=True)
-            else:
-                parts, hashes = split_array(cols[name], declared.get(name))
-                fields[name] = _column(declared.get(name), parts, bounds.get(name), batch=True)
-                if declared.get(name) == "text":
-                    _text_fields(fields, name, cols[name], n, bounds, batch=True)
-            if name not in keys:
+                return own, _vector_field(own, name, cols[name], dims[name], batch=True)[1]
+            parts, hashes = split_array(cols[name], declared.get(name))
+            own[name] = _column(declared.get(name), parts, bounds.get(name), batch=True)
+            if declared.get(name) == "text":
+                _text_fields(own, name, cols[name], n, bounds, batch=True)
+            return own, hashes
+
+        # Columns are independent and NumPy releases the GIL in its loops, so large batches
+        # profile their columns on threads; fields and the row hash still follow name order,
+        # so the profile is the same bytes either way.
+        workers = min(len(input_names), os.cpu_count() or 1) if n >= THREADED_ROWS else 1
+        if workers > 1:
+            # imported here: concurrent.futures registers an atexit hook on import, which a
+            # recorder's last flush at interpreter exit (records, never batches) must not do
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(workers) as pool:
+                done = list(pool.map(one, input_names))
+        else:
+            done = [one(name) for name in input_names]
+        for name, (own, hashes) in zip(input_names, done):
+            fields.update(own)
+            if hashes is not None and name not in keys:
                 row_acc = combine(row_acc, name, hashes)
         out_type = spec.output.type if spec is not None else None
         for name, col in cols.items():

@@ -28,7 +28,7 @@ RENDERERS: dict[str, Render] = {
 THROTTLE_S: dict[str, float] = {"slack": 1.0}
 
 
-def render(kind: str, n: Any, cfg: Any, *, now: float, delivery_id: int) -> HttpRequest:
+def render(kind: str, n: Any, cfg: Any, *, now: float, delivery_id: str) -> HttpRequest:
     return RENDERERS[kind](n, cfg, now=now, delivery_id=delivery_id)
 
 

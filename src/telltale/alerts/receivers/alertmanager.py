@@ -42,6 +42,6 @@ def payload(n: Notification, now: float, resend_s: float) -> list[dict[str, Any]
     return out
 
 
-def render(n: Notification, cfg: AlertmanagerReceiver, *, now: float, delivery_id: int) -> HttpRequest:
+def render(n: Notification, cfg: AlertmanagerReceiver, *, now: float, delivery_id: str) -> HttpRequest:
     body = json.dumps(payload(n, now, cfg.resend_s), separators=(",", ":")).encode()
     return HttpRequest(cfg.url.rstrip("/") + "/api/v2/alerts", body)

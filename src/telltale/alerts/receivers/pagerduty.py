@@ -54,6 +54,6 @@ def payload(n: Notification, routing_key: str) -> dict[str, Any]:
     }
 
 
-def render(n: Notification, cfg: PagerDutyReceiver, *, now: float, delivery_id: int) -> HttpRequest:
+def render(n: Notification, cfg: PagerDutyReceiver, *, now: float, delivery_id: str) -> HttpRequest:
     key = secret(cfg.routing_key, cfg.routing_key_env, "pagerduty routing_key_env") or ""
     return HttpRequest(cfg.url, json.dumps(payload(n, key), separators=(",", ":")).encode())

@@ -38,5 +38,5 @@ def payload(n: Notification) -> dict[str, Any]:
     }
 
 
-def render(n: Notification, cfg: SlackReceiver, *, now: float, delivery_id: int) -> HttpRequest:
+def render(n: Notification, cfg: SlackReceiver, *, now: float, delivery_id: str) -> HttpRequest:
     return HttpRequest(cfg.url, json.dumps(payload(n), separators=(",", ":")).encode())

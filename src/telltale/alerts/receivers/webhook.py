@@ -6,7 +6,8 @@ three headers come with it:
 - ``X-Telltale-Timestamp``: epoch seconds when it was signed;
 - ``X-Telltale-Signature``: ``v1=`` and the hex HMAC-SHA256, keyed by the secret, of
   the timestamp, a dot, and the raw body bytes;
-- ``X-Telltale-Delivery``: the outbox id, the same on every retry (to drop duplicates).
+- ``X-Telltale-Delivery``: the outbox id and a digest of the body, the same on every retry
+  of one message (to drop duplicates) and new when the group's message changes.
 
 A receiver recomputes the HMAC over ``f"{timestamp}.".encode() + body``, compares it in
 constant time, and refuses timestamps more than five minutes from its own clock:
@@ -52,9 +53,9 @@ def verify(key: str, timestamp: str, raw: bytes, signature: str, now: float, tol
     return abs(now - ts) <= tolerance_s and hmac.compare_digest(sign(key, ts, raw), signature)
 
 
-def render(n: Notification, cfg: WebhookReceiver, *, now: float, delivery_id: int) -> HttpRequest:
+def render(n: Notification, cfg: WebhookReceiver, *, now: float, delivery_id: str) -> HttpRequest:
     raw = json.dumps(body(n, now), separators=(",", ":"), sort_keys=True).encode()
-    headers = {"X-Telltale-Delivery": str(delivery_id)}
+    headers = {"X-Telltale-Delivery": delivery_id}
     key = secret(cfg.secret, cfg.secret_env, "webhook secret_env")
     if key:
         ts = int(now)
