@@ -153,7 +153,7 @@ def minutes_of(column: Any, name: str, where: str) -> tuple[Any, Any]:
     far = np.flatnonzero(ok & (np.abs(np.where(ok, secs, 0.0)) > MAX_TS))
     if far.size:
         i = int(far[0])
-        raise DataError(f"{where}: column {name!r} row {i} is {secs[i]!r}, beyond the year 2500 as epoch seconds "
+        raise DataError(f"{where}: column {name!r} row {i} is {float(secs[i])!r}, beyond the year 2500 as epoch seconds "
                         "(epoch milliseconds? divide by 1000)")
     return minutes, ok
 
