@@ -8,6 +8,7 @@ minutes; ``telltale findings --window`` judges any past span from them.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn
@@ -74,6 +75,7 @@ def register(app: typer.Typer) -> None:
                 fail(f"{spec} differs from the spec registered for {sp.service!r} in {shown}; minute profiles are built "
                      f"under the registered spec: register this one (`telltale serve --spec {spec} --db {shown}`) "
                      "or pass the file it was registered from")
+            t0 = time.perf_counter()
             with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                           console=err, transient=True) as bar:
                 task = bar.add_task(f"profiling minutes on {engine}", total=None)
@@ -92,7 +94,7 @@ def register(app: typer.Typer) -> None:
                     fail(str(e))
         finally:
             store.close()
-        seconds = run.seconds
+        seconds = time.perf_counter() - t0  # profiling and writing
         rate = run.rows / seconds if seconds > 0 else float("inf")
         span = ""
         if run.minutes:

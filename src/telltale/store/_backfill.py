@@ -63,7 +63,7 @@ def overlap(conn: Connection, project: str, service: str, minutes: Sequence[Minu
 def write(conn: Connection, project: str, service: str, minutes: Sequence[MinuteProfile]) -> int:
     """Merge ``minutes`` into their rows in key order (the order every writer locks in); rows written."""
     for m in sorted(minutes, key=lambda m: (m.model_version, m.minute)):
-        merge_minute(conn, project, service, m.model_version, m.minute, m.profile, m.n, None)
+        merge_minute(conn, project, service, m.model_version, m.minute, m.data, m.n, None)
     return sum(m.n for m in minutes)
 
 

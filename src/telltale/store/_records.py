@@ -175,13 +175,14 @@ def _fold_profiles(conn: Connection, project: str, new: list[PredictionRecord], 
                      len(groups[key]), now)
 
 
-def merge_minute(conn: Connection, project: str, service: str, version: str, minute: int, profile: Profile, n: int,
-                 stamp: float | None) -> None:
-    """Merge ``profile`` of ``n`` rows into the minute row (project, service, version,
-    minute), creating it when missing, under the row's lock; ``updated_at`` becomes
-    ``stamp``. The one write of a minute profile: live records (``_fold_profiles``,
-    stamped with the store clock so the monitor judges the window again) and backfills
-    (``_backfill.py``, stamped None: the monitor leaves them) both come through here."""
+def merge_minute(conn: Connection, project: str, service: str, version: str, minute: int, profile: Profile | bytes,
+                 n: int, stamp: float | None) -> None:
+    """Merge ``profile`` (or its bytes) of ``n`` rows into the minute row (project,
+    service, version, minute), creating it when missing, under the row's lock;
+    ``updated_at`` becomes ``stamp``. The one write of a minute profile: live records
+    (``_fold_profiles``, stamped with the store clock so the monitor judges the window
+    again) and backfills (``_backfill.py``, stamped None: the monitor leaves them) both
+    come through here."""
     from telltale.profile import Profile
 
     m = minute_profiles.c
@@ -190,5 +191,7 @@ def merge_minute(conn: Connection, project: str, service: str, version: str, min
     where = sa.and_(*(getattr(m, k) == v for k, v in ident.items()))
     row = conn.execute(sa.select(m.n, m.data).where(where).with_for_update()).one()
     if row.data is not None:
-        profile = Profile.from_bytes(bytes(row.data)).merge(profile)
-    conn.execute(minute_profiles.update().where(where).values(n=row.n + n, data=profile.to_bytes(), updated_at=stamp))
+        data = Profile.from_bytes(bytes(row.data)).merge(profile if isinstance(profile, Profile) else Profile.from_bytes(profile)).to_bytes()
+    else:
+        data = profile if isinstance(profile, bytes) else profile.to_bytes()
+    conn.execute(minute_profiles.update().where(where).values(n=row.n + n, data=data, updated_at=stamp))
