@@ -8,13 +8,15 @@ and 2 categorical columns, in time order as logs are, row groups of 100,000 rows
 registers its service in a fresh SQLite store, then runs ``telltale backfill`` in a
 subprocess, so the wall time is what a user waits for: start-up, reading, grouping by
 minute, one profile per minute per piece, the merge in piece order and the writes. It
-prints the command's summary line, the wall time and rows/s, and checks what the store
+prints the command's summary line, the wall time, rows/s and the peak RSS of the
+largest process, and checks what the store
 holds: one row per minute whose ``n`` add up to every row.
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import subprocess
 import sys
 import tempfile
@@ -65,18 +67,20 @@ def main() -> None:
         cmd = [str(TELLTALE), "backfill", str(data), "--spec", str(spec), "--store", db, "--ts-column", "ts",
                "--engine", args.engine, "--workers", "2"]
         t0 = time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True, text=True)
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        out, err = proc.communicate()
         wall = time.perf_counter() - t0
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KiB on Linux: the largest process waited for
         if proc.returncode != 0:
-            sys.exit(f"backfill failed:\n{proc.stderr[-3000:]}")
-        print(proc.stdout.splitlines()[0])
+            sys.exit(f"backfill failed:\n{err[-3000:]}")
+        print(out.splitlines()[0])
         engine = sa.create_engine(db)
         with engine.connect() as conn:
             minutes, total = conn.execute(sa.text("SELECT count(*), sum(n) FROM tt_minute_profiles")).one()
         engine.dispose()
         size = Path(d, "telltale.db").stat().st_size
         print(f"{args.rows:,} rows over one day on {args.engine}: {wall:.1f} s wall ({args.rows / wall:,.0f} rows/s), "
-              f"store holds {minutes:,} minutes with {total:,} rows, {size / 2**20:.0f} MiB")
+              f"peak RSS {peak:,.0f} MiB; store holds {minutes:,} minutes with {total:,} rows, {size / 2**20:.0f} MiB")
         assert total == args.rows and minutes == 1440
 
 
