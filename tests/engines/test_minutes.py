@@ -74,6 +74,12 @@ def test_a_minute_within_one_piece_is_from_columns_of_its_rows(tmp_path):
     assert run.skipped == 2  # NaN and inf: counted, not stored
     body = table.drop_columns(["when"])
     assert run.minutes[1].profile.to_bytes() == Profile.from_columns(SPEC, body.take(pa.array([2, 3]))).to_bytes()
+    # integer epoch seconds, and naive nanosecond timestamps (read as UTC), give the same minutes
+    whole = np.array([T0 + 1, T0 + 59, T0 + 60, T0 + 61, T0 + 125])
+    for column in (pa.array(whole, pa.int64()), pa.array(whole * 1_000_000_000, pa.timestamp("ns"))):
+        pq.write_table(pa.table({"when": column, "x": [1.0, 2.0, 3.0, 4.0, 7.0]}), tmp_path / "i.parquet")
+        got = profile_minutes([tmp_path / "i.parquet"], SPEC, ts_column="when")
+        assert [(m.minute, m.n) for m in got.minutes] == [(T0, 2), (T0 + 60, 2), (T0 + 120, 1)] and got.skipped == 0
 
 
 def test_a_version_column_splits_each_minute_by_version(past):
