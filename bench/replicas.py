@@ -47,7 +47,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-TELLTALE = str(Path(sys.executable).with_name("telltale"))
+
+from tests.server.conftest import launch  # noqa: E402  (the tests' server launcher)
+
 SERVICE = "eta"
 
 
@@ -75,14 +77,6 @@ class Webhook:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def guard(idx: int, guards: int, urls: list[str], token: str, rate: float, batch: int, seconds: float, start_at: float, out: str) -> None:
@@ -213,23 +207,15 @@ def main() -> None:
     store = Store.open(db)
     store.put_service("default", bench_spec(hook.url))
     token = store.create_token("default", name="bench")
-    ports = [free_port() for _ in range(a.replicas)]
-    env = {**os.environ, "COLUMNS": "250", "PYTHONUNBUFFERED": "1"}
-    procs = [subprocess.Popen([TELLTALE, "serve", "--db", db, "--port", str(p)], env=env,
-                              stdout=(tmp / f"replica{i}.log").open("wb"), stderr=subprocess.STDOUT) for i, p in enumerate(ports)]
-    urls = [f"http://127.0.0.1:{p}" for p in ports]
+    replicas = [launch(db, token=token, cli=True) for _ in range(a.replicas)]
+    procs = [h.proc for h in replicas]
+    urls = [h.url for h in replicas]
     try:
-        deadline = time.monotonic() + 120
-        for u in urls:
-            while True:
-                try:
-                    if httpx.get(f"{u}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise SystemExit(f"replica {u} did not come up; logs in {tmp}")
-                time.sleep(0.1)
+        for h in replicas:
+            try:
+                h.wait_ready(120)
+            except RuntimeError as e:
+                raise SystemExit(f"replica {h.url} did not come up: {e}") from None
         load = os.getloadavg()
         server_pids = [p.pid for p in procs]
         cpu0 = {p: cpu_s([p]) for p in server_pids}
@@ -281,14 +267,8 @@ def main() -> None:
         results = [json.loads(Path(o).read_text()) for o in outs if Path(o).exists()]
         report(a, results, store, db, enqueued, hook, moved_s, load, start_at, end, cpu)
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.send_signal(signal.SIGINT)
-        for p in procs:
-            try:
-                p.wait(20)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        for h in replicas:
+            h.stop(20)
         store.close()
         if pgdir is not None:
             subprocess.run([str(ROOT / "scripts" / "pg"), "stop", str(pgdir)], check=False, capture_output=True)
@@ -338,7 +318,7 @@ def report(a: argparse.Namespace, results: list[dict[str, Any]], store: Any, db:
     if outbox.get("pending"):
         print(f"  {outbox['pending']} outbox row(s) still pending: claimed by the killed replica, which died between the"
               f" request and recording its answer; if the receiver got it, it gets it again after the claim lapses"
-              f" ({_alerts.CLAIM_S:.0f} s) with the same X-Telltale-Delivery id")
+              f" ({_alerts.CLAIM_S:.0f} s) with the same X-Telltale-Delivery key")
 
 
 if __name__ == "__main__":

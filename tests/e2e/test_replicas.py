@@ -8,10 +8,7 @@ HTTP merge into one minute profile.
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -22,19 +19,11 @@ from telltale.alerts import enqueue
 from telltale.store import Store
 from tests.alerts.helpers import alert, spec_with
 from tests.alerts.standin import StandIn
-from tests.server.conftest import free_port
+from tests.server.conftest import launch
 
 pytestmark = pytest.mark.postgres
 
-TELLTALE = str(Path(sys.executable).with_name("telltale"))
 LEASE_TTL_S = 3.0  # takeover within ttl + 1 s retry; the default is 6 s
-
-
-def _serve(db: str, port: int, log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "COLUMNS": "250", "PYTHONUNBUFFERED": "1"}
-    with log.open("wb") as out:
-        return subprocess.Popen([TELLTALE, "serve", "--db", db, "--port", str(port), "--monitor-every", "2",
-                                 "--lease-ttl", str(LEASE_TTL_S)], stdout=out, stderr=subprocess.STDOUT, env=env)
 
 
 def _wait(what: str, cond, timeout: float, logs: list[Path]) -> float:  # noqa: ANN001
@@ -46,26 +35,21 @@ def _wait(what: str, cond, timeout: float, logs: list[Path]) -> float:  # noqa: 
     return time.monotonic() - t0
 
 
-def _up(port: int) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
-    except httpx.TransportError:
-        return False
-
-
-def test_replicas_move_the_lease_on_sigkill_and_deliver_each_alert_once(pg_url: str, tmp_path: Path) -> None:
+def test_replicas_move_the_lease_on_sigkill_and_deliver_each_alert_once(pg_url: str) -> None:
     hook = StandIn()
     store = Store.open(pg_url)
     token = store.create_token("default", name="test")
     store.put_service("default", spec_with({"hook": {"webhook": {"url": hook.url, "allow_private": True}}}, {"data": ["hook"]},
                                            group_wait_s=0))
     enqueue(store, "default", alert("eta/nulls/prep_time_s", at=time.time()))
-    ports = [free_port() for _ in range(2)]
-    logs = [tmp_path / f"replica{i}.log" for i in range(2)]
-    procs = [_serve(pg_url, p, log) for p, log in zip(ports, logs)]
+    replicas = [launch(pg_url, token=token, cli=True, monitor_every=2, extra_args=["--lease-ttl", str(LEASE_TTL_S)])
+                for _ in range(2)]
+    ports = [h.port for h in replicas]
+    logs = [h.log_path for h in replicas]
+    procs = [h.proc for h in replicas]
     try:
-        # startup is mostly imports: seconds alone, tens of seconds on a machine shared with other work
-        _wait("both replicas answering /healthz", lambda: all(_up(p) for p in ports), 90, logs)
+        for h in replicas:  # startup is mostly imports: seconds alone, tens of seconds on a machine shared with other work
+            h.wait_ready(90)
         # records over HTTP to every replica, all in one minute: one merged profile
         minute = (int(time.time()) // 60 - 1) * 60
         for k, port in enumerate(ports):
@@ -96,24 +80,15 @@ def test_replicas_move_the_lease_on_sigkill_and_deliver_each_alert_once(pg_url: 
         titles = sorted(a["title"] for r in hook.requests for a in r.json()["alerts"])
         assert titles == ["eta/drift/prep_time_s firing", "eta/nulls/prep_time_s firing"]
         assert len(hook.requests) == 2 and _sent(store) == 2
-        _stop(procs)  # a clean stop releases the lease: no replica need wait for its expiry
+        for h in replicas:  # a clean stop (SIGTERM) releases the lease: no replica need wait for its expiry
+            h.stop(15)
         released = store.lease("jobs")
         assert released is not None and released.expires_at <= time.time()
     finally:
-        _stop(procs)
+        for h in replicas:
+            h.stop(15)
         hook.close()
         store.close()
-
-
-def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
-    for p in procs:
-        if p.poll() is None:
-            p.send_signal(signal.SIGINT)
-    for p in procs:
-        try:
-            p.wait(15)
-        except subprocess.TimeoutExpired:
-            p.kill()
 
 
 def _sent(store: Store) -> int:

@@ -16,6 +16,7 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from pathlib import Path
 
 import httpx
@@ -49,6 +50,29 @@ class ServerHandle:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def wait_ready(self, timeout: float = 30.0) -> ServerHandle:
+        """Wait until ``/healthz`` answers; RuntimeError with the log if the process exits
+        first or is not ready within ``timeout`` seconds (then it is killed)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.proc.poll() is not None:
+                self._close_log()
+                raise RuntimeError(f"server exited with {self.proc.returncode} before it was ready:\n{self._take_log()}")
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1.0).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                self.kill()
+                raise RuntimeError(f"server not ready after {timeout}s:\n{self._take_log()}")
+            time.sleep(0.05)
+
+    def _take_log(self) -> str:
+        text = self.log()
+        self.log_path.unlink(missing_ok=True)
+        return text
+
     def stop(self, timeout: float = 10.0) -> None:
         """Graceful shutdown (SIGTERM), then SIGKILL if it does not exit in time; removes the log."""
         if self.proc.poll() is None:
@@ -73,7 +97,13 @@ class ServerHandle:
             self._log = None
 
 
-def start_server(
+def start_server(db_url: str, port: int | None = None, *, ready_timeout: float = 30.0, **kwargs: Any) -> ServerHandle:
+    """Start a server on ``db_url`` and wait until ``/healthz`` answers (``launch`` and
+    ``ServerHandle.wait_ready``; the keywords are ``launch``'s)."""
+    return launch(db_url, port, **kwargs).wait_ready(ready_timeout)
+
+
+def launch(
     db_url: str,
     port: int | None = None,
     *,
@@ -82,13 +112,14 @@ def start_server(
     specs: Sequence[str | Path] = (),
     max_body_bytes: int | None = None,
     monitor_every: float | None = None,
-    ready_timeout: float = 30.0,
     extra_args: Sequence[str] = (),
+    cli: bool = False,
 ) -> ServerHandle:
-    """Start a server on ``db_url`` and wait until ``/healthz`` answers.
+    """Start a server on ``db_url`` without waiting for it (start several, then wait).
 
     A token for ``project`` is created in the store first (or ``token`` reused, e.g. on a
-    restart) and exposed as ``handle.token``.
+    restart, or shared by replicas) and exposed as ``handle.token``. ``cli`` runs
+    ``telltale serve`` (what a user types) instead of ``python -m telltale.server``.
     """
     if token is None:
         store = Store.open(db_url)
@@ -97,37 +128,20 @@ def start_server(
         finally:
             store.close()
     port = port or free_port()
-    cmd = [sys.executable, "-m", "telltale.server", "--db", db_url, "--host", "127.0.0.1", "--port", str(port), "--project", project]
+    program = [str(Path(sys.executable).with_name("telltale")), "serve"] if cli else [sys.executable, "-m", "telltale.server"]
+    cmd = [*program, "--db", db_url, "--host", "127.0.0.1", "--port", str(port), "--project", project]
     for s in specs:
         cmd += ["--spec", str(s)]
     if max_body_bytes is not None:
         cmd += ["--max-body-bytes", str(max_body_bytes)]
     if monitor_every is not None:
         cmd += ["--monitor-every", str(monitor_every)]
-    cmd += list(extra_args)  # e.g. --max-in-flight 2, --metrics-token
+    cmd += list(extra_args)  # e.g. --max-in-flight 2, --metrics-token, --lease-ttl 3
     fd, log_name = tempfile.mkstemp(prefix="telltale-server-", suffix=".log")
     log = os.fdopen(fd, "w")
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
-    handle = ServerHandle(f"http://127.0.0.1:{port}", port, db_url, project, token, proc, Path(log_name), log)
-    deadline = time.monotonic() + ready_timeout
-    while True:
-        if proc.poll() is not None:
-            handle._close_log()
-            log_text = handle.log()
-            handle.log_path.unlink(missing_ok=True)
-            raise RuntimeError(f"server exited with {proc.returncode} before it was ready:\n{log_text}")
-        try:
-            if httpx.get(handle.url + "/healthz", timeout=1.0).status_code == 200:
-                return handle
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            handle.kill()
-            log_text = handle.log()
-            handle.log_path.unlink(missing_ok=True)
-            raise RuntimeError(f"server not ready after {ready_timeout}s:\n{log_text}")
-        time.sleep(0.05)
+    return ServerHandle(f"http://127.0.0.1:{port}", port, db_url, project, token, proc, Path(log_name), log)
 
 
 @pytest.fixture

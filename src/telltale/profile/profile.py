@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -222,6 +221,10 @@ class Profile:
         # so the profile is the same bytes either way.
         workers = min(len(input_names), os.cpu_count() or 1) if n >= THREADED_ROWS else 1
         if workers > 1:
+            # imported here: concurrent.futures registers an atexit hook on import, which a
+            # recorder's last flush at interpreter exit (records, never batches) must not do
+            from concurrent.futures import ThreadPoolExecutor
+
             with ThreadPoolExecutor(workers) as pool:
                 done = list(pool.map(one, input_names))
         else:
