@@ -6,7 +6,9 @@ their rows twice, so ``overlap`` is read first and the write refused unless the 
 asks to merge. Backfilled rows are stamped ``updated_at = NULL`` (as rows written before
 migration 0003 are): the live monitor judges windows again only for rows its clock
 stamped, so a month of backfill never lands on a tick; ``findings_for`` (``telltale
-findings --window``) judges any past span from the rows whatever their stamp.
+findings --window``) judges any past span from the rows whatever their stamp. Each write
+checks again under the row's lock, so two backfills of the same minutes at the same
+moment stop instead of counting twice.
 """
 
 from __future__ import annotations
@@ -60,10 +62,22 @@ def overlap(conn: Connection, project: str, service: str, minutes: Sequence[Minu
     return Overlap(len(held), held[0][0] if held else None)
 
 
-def write(conn: Connection, project: str, service: str, minutes: Sequence[MinuteProfile]) -> int:
-    """Merge ``minutes`` into their rows in key order (the order every writer locks in); rows written."""
+class BackfillRace(TelltaleError, RuntimeError):
+    """A target minute gained a profile between the overlap check and its write."""
+
+
+def write(conn: Connection, project: str, service: str, minutes: Sequence[MinuteProfile], *, merge: bool, written: int,
+          total: int) -> int:
+    """Merge ``minutes`` into their rows in key order (the order every writer locks in);
+    rows written. Without ``merge``, a row that gained a profile since the overlap check
+    (another writer at the same moment) raises ``BackfillRace`` under the row's lock, and
+    the chunk rolls back; ``written`` of ``total`` minutes were committed before it."""
     for m in sorted(minutes, key=lambda m: (m.model_version, m.minute)):
-        merge_minute(conn, project, service, m.model_version, m.minute, m.data, m.n, None)
+        before = merge_minute(conn, project, service, m.model_version, m.minute, m.data, m.n, None)
+        if before and not merge:
+            when = datetime.fromtimestamp(m.minute, UTC).strftime("%Y-%m-%dT%H:%MZ")
+            raise BackfillRace(f"minute {when} of service {service!r} was written by another writer during this backfill; "
+                               f"stopped with {written} of {total} minutes written (their rows are stored once)")
     return sum(m.n for m in minutes)
 
 

@@ -176,10 +176,10 @@ def _fold_profiles(conn: Connection, project: str, new: list[PredictionRecord], 
 
 
 def merge_minute(conn: Connection, project: str, service: str, version: str, minute: int, profile: Profile | bytes,
-                 n: int, stamp: float | None) -> None:
+                 n: int, stamp: float | None) -> int:
     """Merge ``profile`` (or its bytes) of ``n`` rows into the minute row (project,
     service, version, minute), creating it when missing, under the row's lock;
-    ``updated_at`` becomes ``stamp``. The one write of a minute profile: live records
+    ``updated_at`` becomes ``stamp``; the row's ``n`` before (0 for a new row). The one write of a minute profile: live records
     (``_fold_profiles``, stamped with the store clock so the monitor judges the window
     again) and backfills (``_backfill.py``, stamped None: the monitor leaves them) both
     come through here."""
@@ -195,3 +195,4 @@ def merge_minute(conn: Connection, project: str, service: str, version: str, min
     else:
         data = profile if isinstance(profile, bytes) else profile.to_bytes()
     conn.execute(minute_profiles.update().where(where).values(n=row.n + n, data=data, updated_at=stamp))
+    return int(row.n)

@@ -219,7 +219,8 @@ class Store:
         """Write backfilled minute profiles of a registered service, one transaction per
         chunk of minutes, stamped so the live monitor leaves them (``store/_backfill.py``);
         the rows written. Refuses with ``BackfillOverlap`` before writing anything when a
-        target minute already holds a profile, unless ``merge``."""
+        target minute already holds a profile, unless ``merge``; ``BackfillRace`` when one
+        gains a profile while this runs (that chunk rolled back, earlier ones kept)."""
         with read_tx(self._engine) as conn:
             if _spec_in(conn, project, service) is None:
                 raise UnknownServiceError(f"service {service!r} is not registered in project {project!r}")
@@ -230,7 +231,7 @@ class Store:
         rows = done = 0
         for chunk in _backfill.chunks(minutes):
             with write_tx(self._engine) as conn:
-                rows += _backfill.write(conn, project, service, chunk)
+                rows += _backfill.write(conn, project, service, chunk, merge=merge, written=done, total=len(minutes))
             done += len(chunk)
             if progress is not None:
                 progress(done, len(minutes))
