@@ -39,4 +39,5 @@ def test_missing_prediction_column_is_a_usage_error(tmp_path) -> None:
     pq.write_table(_table(200, 0.8, 1), tmp_path / "ref.parquet")
     res = CliRunner().invoke(app, ["report", "--reference", str(tmp_path / "ref.parquet"), "--current", str(tmp_path / "ref.parquet"),
                                    "--target", "y", "--prediction", "score", "--no-multivariate"])
-    assert res.exit_code == 2 and "--prediction 'score' is not a column of the data" in res.output
+    assert res.exit_code == 2
+    assert res.output.strip() == "telltale report: --prediction 'score' is not a column of the reference data; its columns are pred, x, y"

@@ -62,3 +62,25 @@ def test_accuracy_gap_by_hand() -> None:
     # Hosmer-Lemeshow on the one bin: (300 - 400 * 0.9)^2 / (400 * 0.9 * 0.1) = 100 on one degree of freedom
     assert hosmer_lemeshow(labelled, CAL.conf) == (pytest.approx(100.0), 1)
     assert (calib.kind, calib.value) == ("calibration", pytest.approx(float(chi2.sf(100.0, 1))))
+
+
+def test_estimate_clearly_below_the_reference_in_the_batch_report() -> None:
+    # accuracy 0.80 ± 1.96 * 0.01 stays under 0.90 - 0.05: clearly below; ROC AUC 0.86 is within 0.05 of 0.9
+    est = _est(accuracy=0.8, se=0.01, metrics={"accuracy": 0.8, "roc_auc": 0.86, "precision": 0.5})
+    (f,) = check(SPEC, est, Summary(), CAL, reference={"accuracy": 0.9, "roc_auc": 0.9, "precision": 0.9}, severity="critical")
+    assert (f.feature, f.severity, f.statistic, f.value, f.threshold) == ("accuracy", "critical", "estimated_accuracy", 0.8, 0.9)
+    assert f.message == ("estimated accuracy 0.800 (± 0.020) over 1000 predictions, before their labels arrive (0 so far), is "
+                         "clearly below the reference's realized 0.900 (by more than performance.reference_drop 0.05); the "
+                         "inputs moved towards cases the model gets wrong more often")
+    # precision has no floor in the spec and is not a headline metric: not compared, as the realized check does not
+    near = _est(accuracy=0.84, se=0.01, metrics={"accuracy": 0.84})  # 0.84 + 0.0196 > 0.85: within sampling error
+    assert check(SPEC, near, Summary(), CAL, reference={"accuracy": 0.9}, severity="critical") == []
+    assert check(SPEC, est, Summary(), CAL) == []  # the monitor passes no reference: only floors
+
+
+def test_floor_on_too_few_predictions_is_a_warning_that_says_so() -> None:
+    (f,) = check(SPEC, _est(predictions=40, metrics={"roc_auc": 0.6}), Summary(), CAL, severity="critical")
+    assert f.severity == "warning"
+    assert f.message.endswith("(only 40 predictions, under performance.min_labels 100: no verdict)")
+    (g,) = check(SPEC, _est(metrics={"roc_auc": 0.6}), Summary(), CAL, severity="critical")
+    assert g.severity == "critical"

@@ -25,6 +25,7 @@ def register(app: typer.Typer) -> None:
         reference: Path = typer.Option(..., "--reference", help="Training or reference data: a .parquet or .csv file."),
         target: str = typer.Option(None, "--target", help="The label column (kept out of the inputs)."),
         prediction: str = typer.Option(None, "--prediction", help="The model's output column, if the data has one."),
+        confidence: str = typer.Option(None, "--confidence", help="A classifier's probability of the predicted class: saved with the labels so that `telltale report --target` can estimate performance."),
         out: Path = typer.Option(Path("telltale.yaml"), "--out", help="Where to write the spec."),
         service: str = typer.Option(None, "--service", help="Service name (default: from the data file's name)."),
         force: bool = typer.Option(False, "--force", help="Overwrite an existing spec."),
@@ -34,7 +35,7 @@ def register(app: typer.Typer) -> None:
         from telltale.infer import DataError
 
         try:
-            result = write_init(reference, out, target=target, prediction=prediction, service=service, force=force)
+            result = write_init(reference, out, target=target, prediction=prediction, confidence=confidence, service=service, force=force)
         except DataError as e:
             typer.echo(f"telltale init: {e}", err=True)
             raise typer.Exit(2) from None
@@ -42,8 +43,9 @@ def register(app: typer.Typer) -> None:
 
 
 def write_init(reference: Path, out: Path, *, target: str | None = None, prediction: str | None = None,
-               service: str | None = None, force: bool = False) -> str:
-    """Write the spec at ``out`` and the profile beside it; return a summary line."""
+               confidence: str | None = None, service: str | None = None, force: bool = False) -> str:
+    """Write the spec at ``out`` and the profile beside it (and, with a target and a prediction,
+    the reference's performance summary for ``telltale report --target``); return a summary line."""
     from telltale.infer import DataError, infer, read_table, spec_data
     from telltale.profile import Profile
     from telltale.spec import check_spec, load_spec
@@ -59,7 +61,9 @@ def write_init(reference: Path, out: Path, *, target: str | None = None, predict
         rows = "no rows" if table.num_rows == 0 else f"only {table.num_rows} row{'s' if table.num_rows > 1 else ''}"
         raise DataError(f"{reference}: has {rows}; a contract needs at least {MIN_ROWS} to infer ranges and categories from "
                         "(give the training set, or a sample of production inputs)")
-    inf = infer(table, target=target, prediction=prediction)
+    if confidence is not None and confidence not in table.column_names:
+        raise DataError(f"--confidence column {confidence!r} is not in the data; columns are {', '.join(table.column_names[:20])}")
+    inf = infer(table.drop_columns([confidence]) if confidence else table, target=target, prediction=prediction)
     if not inf.inputs:
         raise DataError(f"{reference}: no column can be an input (all are the target, the prediction, or unsupported types)")
     name = service or _service_name(reference)
@@ -72,12 +76,31 @@ def write_init(reference: Path, out: Path, *, target: str | None = None, predict
     try:
         spec = load_spec(tmp)  # never leave behind a spec that does not load
         profile_path.write_bytes(Profile.from_columns(spec, table).to_bytes())
+        saved = _save_performance(table, spec, profile_path, target, prediction, confidence)
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
     blanks = len(check_spec(out))
-    return (f"wrote {out} ({len(inf.inputs)} inputs from {inf.rows} rows) and {profile_path.name}; "
+    return (f"wrote {out} ({len(inf.inputs)} inputs from {inf.rows} rows) and {profile_path.name}{saved}; "
             f"{blanks} decisions are left blank: run `telltale check {out}` to list them")
+
+
+def _save_performance(table: Any, spec: Any, profile_path: Path, target: str | None, prediction: str | None,
+                      confidence: str | None) -> str:
+    """With a target and a prediction, the reference's performance summary beside the profile (report/reference_performance.py)."""
+    from telltale.infer import DataError
+    from telltale.report.reference_performance import PerformanceUsageError, ReferencePerformance, confidences, performance_path
+
+    path = performance_path(profile_path)
+    if target is None or prediction is None:
+        path.unlink(missing_ok=True)  # never leave one from an earlier init that no longer matches
+        return ""
+    try:
+        confs = confidences(table, prediction, confidence, None, "reference")
+    except PerformanceUsageError as e:
+        raise DataError(str(e)) from None
+    ReferencePerformance.from_table(table, spec, target, prediction, confidence, confs).write(path)
+    return f" and {path.name}"
 
 
 def render(data: dict[str, Any], inf: Any, reference: Path, out: Path, profile_path: Path) -> str:

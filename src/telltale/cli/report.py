@@ -25,16 +25,18 @@ def register(app: typer.Typer) -> None:
         multivariate: bool = typer.Option(True, "--multivariate/--no-multivariate", help="Run the domain-classifier drift check."),
         target: str | None = typer.Option(None, "--target", help="The label column: realized performance on both sets, a drop flagged."),
         prediction: str | None = typer.Option(None, "--prediction", help="The model's output column (default: the spec's prediction)."),
-        confidence: str | None = typer.Option(None, "--confidence", help="For a classifier: the probability of the predicted class."),
+        confidence: str | None = typer.Option(None, "--confidence", help="For a classifier: the probability of the predicted class (ROC AUC, log loss, and the estimate when --current has no labels)."),
+        probabilities: str | None = typer.Option(None, "--probabilities", help="For a multi-class classifier: every class's probability column, CLASS=COLUMN,... (macro precision, recall and F1 estimated too)."),
     ) -> None:
-        """Data quality and drift of --current against --reference (and with --target, realized performance); exit 1 on any critical finding."""
-        code = run(reference, current, spec, json_out, html_out, multivariate=multivariate, target=target, prediction=prediction, confidence=confidence)
+        """Data quality and drift of --current against --reference (with --target, realized performance, or estimated when --current has no labels); exit 1 on any critical finding."""
+        code = run(reference, current, spec, json_out, html_out, multivariate=multivariate, target=target, prediction=prediction,
+                   confidence=confidence, probabilities=probabilities)
         raise typer.Exit(code)
 
 
 def run(reference: Path | None, current: Path, spec: Path | None, json_out: Path | None, html_out: Path | None, *,
         multivariate: bool = True, console: Console | None = None, target: str | None = None,
-        prediction: str | None = None, confidence: str | None = None) -> int:
+        prediction: str | None = None, confidence: str | None = None, probabilities: str | None = None) -> int:
     """The command's body, returning its exit code (kept apart from typer for reuse)."""
     from contextlib import nullcontext
 
@@ -53,15 +55,26 @@ def run(reference: Path | None, current: Path, spec: Path | None, json_out: Path
     out = console or Console(highlight=False)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
+        probs = parse_probabilities(probabilities)
         with helper or nullcontext(), \
                 Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=True) as bar:
             task = bar.add_task("reading data")
             seconds: dict[str, float] = {}
-            ref, cur, sp, source = load_inputs(reference, current, spec, seconds)
+            exclude = [c for c in (target, confidence, *(probs or {}).values()) if c is not None]
+            ref, cur, sp, source = load_inputs(reference, current, spec, seconds, exclude)
             ref_path = str(reference) if reference is not None else f"{sp.reference} (from the spec)"
+            saved_perf = None
+            if target is not None and saved:
+                from telltale.report.reference_performance import PerformanceUsageError, read_beside
+
+                try:
+                    saved_perf = read_beside(reference if reference is not None else Path(spec or ".").parent / str(sp.reference))
+                except PerformanceUsageError as e:
+                    raise ReportUsageError(str(e)) from None
             rep = build_report(ref, cur, sp, spec_source=source, reference_path=ref_path, current_path=str(current),
                                multivariate=multivariate and helper is not None, progress=lambda msg: bar.update(task, description=msg),
-                               classifier=helper, target=target, prediction=prediction, confidence=confidence)
+                               classifier=helper, target=target, prediction=prediction, confidence=confidence,
+                               probabilities=probs, reference_performance=saved_perf)
             rep.seconds = {**seconds, **rep.seconds}
             if html_out is not None:
                 from telltale.report.html import write_html
@@ -82,6 +95,26 @@ def run(reference: Path | None, current: Path, spec: Path | None, json_out: Path
             return 2
     print_summary(rep, out)
     return rep.exit_code
+
+
+def parse_probabilities(text: str | None) -> dict[str, str] | None:
+    """``a=p_a,b=p_b`` as {class: column}; ReportUsageError naming the bad item."""
+    from telltale.report.build import ReportUsageError
+
+    if text is None:
+        return None
+    out: dict[str, str] = {}
+    for i, item in enumerate(text.split(",")):
+        cls, eq, col = item.partition("=")
+        if not eq or not cls.strip() or not col.strip():
+            raise ReportUsageError(f"--probabilities item {i} {item!r}: give CLASS=COLUMN for every class, e.g. "
+                                   "--probabilities setosa=p_setosa,versicolor=p_versicolor,virginica=p_virginica")
+        if cls.strip() in out:
+            raise ReportUsageError(f"--probabilities item {i} {item!r}: class {cls.strip()!r} is named twice")
+        out[cls.strip()] = col.strip()
+    if len(out) < 2:
+        raise ReportUsageError("--probabilities: name at least two classes (CLASS=COLUMN,CLASS=COLUMN,...)")
+    return out
 
 
 def _plotter(rep: Any) -> Any:

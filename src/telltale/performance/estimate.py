@@ -5,8 +5,12 @@ on a labelled reference (the ``performance.baseline_s`` before the window) by is
 regression, then a window's expected metrics follow from the calibrated score of every
 prediction served in it, labelled or not (``estimate_metrics`` holds the arithmetic). A
 binary classifier gets accuracy, precision, recall, F1 and ROC AUC from its positive-class
-score; a multi-class one accuracy from its top-label confidence. Under covariate shift,
-where only the mix of inputs moves, this tracks realized performance.
+score; a multi-class one accuracy from its top-label confidence (the monitor sees no other
+class's probability; the batch report, given every class's, adds macro precision, recall
+and F1 from ``estimate_multiclass``). Under covariate shift, where only the mix of inputs
+moves, this tracks realized performance. Before labels, an estimated metric under its
+floor is a finding, and, where a labelled reference's realized figures are passed (the
+batch report), so is one clearly below them.
 
 **Where CBPE cannot go**: it assumes the relation between inputs and labels holds, so
 under concept shift it keeps reporting the old accuracy. Once a window has
@@ -22,18 +26,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.stats import chi2
 
 from telltale.performance.confidence import ConfHist
+from telltale.performance.findings import HEADLINE
 from telltale.performance.estimate_metrics import ConfCalibration, Expected, ScoreCalibration, ScoreCounts, expected
 from telltale.performance.metrics import roc_auc
 from telltale.performance.pairs import positive_class
 from telltale.performance.summary import CONF_BINS, SCORE_BINS, Summary
 from telltale.spec.model import ServiceSpec
-from telltale.types import Finding, Window
+from telltale.types import Finding, Severity, Window
 
 if TYPE_CHECKING:
     from telltale.store import Store
@@ -164,27 +170,55 @@ def estimate_findings(store: Store, project: str, spec: ServiceSpec, window: Win
     return check(spec, est, labelled, cal)
 
 
-def check(spec: ServiceSpec, est: Estimate, labelled: Summary, cal: Calibration) -> list[Finding]:
+def check(spec: ServiceSpec, est: Estimate, labelled: Summary, cal: Calibration, *,
+          reference: Mapping[str, float] | None = None, severity: Severity = "warning") -> list[Finding]:
+    """The estimate's findings. Before ``min_labels`` labels: an estimated metric under its
+    floor, and with ``reference`` (realized metrics of a labelled reference) one clearly below
+    it, of ``severity`` (the monitor warns, as labels will follow; the batch report, whose
+    estimate may be all it gets, passes critical; on fewer than ``min_labels`` predictions
+    it is a warning that says so). From ``min_labels`` labels: the estimate-versus-realized
+    gaps and the calibration test."""
     s = spec.performance
     out: list[Finding] = []
     if cal.pairs < s.min_labels:
         return out  # no labelled reference to calibrate on: no estimate, and nothing to say about one
     if est.labels < s.min_labels:
-        for name in ESTIMATED:
-            value, bound = est.metrics.get(name), s.metrics.get(name)
-            if value is None or bound is None or bound.min is None or value >= bound.min:
-                continue
-            band = f" (± {1.96 * (est.se or 0):.3f})" if name == "accuracy" else ""
-            out.append(Finding(
-                kind="estimated_performance", feature=name, severity="warning", statistic=f"estimated_{name}",
-                value=value, threshold=bound.min, window=est.window,
-                message=f"estimated {name} {value:.3f}{band} over {est.predictions} predictions is below the floor "
-                        f"{bound.min:g}, before their labels arrive ({est.labels} so far); the confidence mix moved "
-                        f"towards cases the model gets wrong more often",
-            ))
+        out += _before_labels(spec, est, reference or {}, severity if est.predictions >= s.min_labels else "warning")
     if est.labels >= s.min_labels and est.estimate_on_labels is not None and est.realized is not None:
         out += _gap_findings(spec, est)
         out += _calibration_findings(est, labelled, cal)
+    return out
+
+
+def _before_labels(spec: ServiceSpec, est: Estimate, reference: Mapping[str, float], severity: Severity) -> list[Finding]:
+    s = spec.performance
+    out: list[Finding] = []
+    few = "" if est.predictions >= s.min_labels else f" (only {est.predictions} predictions, under performance.min_labels {s.min_labels}: no verdict)"
+    for name in ESTIMATED:
+        value, bound = est.metrics.get(name), s.metrics.get(name)
+        ref = reference.get(name) if name in s.metrics or name in HEADLINE else None  # as the realized check compares
+        if value is None:
+            continue
+        band = f" (± {1.96 * (est.se or 0):.3f})" if name == "accuracy" else ""
+        if bound is not None and bound.min is not None and value < bound.min:
+            out.append(Finding(
+                kind="estimated_performance", feature=name, severity=severity, statistic=f"estimated_{name}",
+                value=value, threshold=bound.min, window=est.window,
+                message=f"estimated {name} {value:.3f}{band} over {est.predictions} predictions is below the floor "
+                        f"{bound.min:g}, before their labels arrive ({est.labels} so far); the confidence mix moved "
+                        f"towards cases the model gets wrong more often{few}",
+            ))
+            continue
+        high = value + (1.96 * (est.se or 0) if name == "accuracy" else 0.0)
+        if ref is not None and high < ref - s.reference_drop:
+            out.append(Finding(
+                kind="estimated_performance", feature=name, severity=severity, statistic=f"estimated_{name}",
+                value=value, threshold=ref, window=est.window,
+                message=f"estimated {name} {value:.3f}{band} over {est.predictions} predictions, before their labels "
+                        f"arrive ({est.labels} so far), is clearly below the reference's realized {ref:.3f} (by more than "
+                        f"performance.reference_drop {s.reference_drop:g}); the inputs moved towards cases the model gets "
+                        f"wrong more often{few}",
+            ))
     return out
 
 

@@ -4,6 +4,7 @@
 :mod:`~telltale.report.html` and :mod:`~telltale.report.plots` only present its result.
 """
 
-from telltale.report.build import CheckRow, Report, ReportUsageError, build_report, infer_spec, load_inputs
+from telltale.report.build import Report, ReportUsageError, build_report, infer_spec, load_inputs
+from telltale.report.rows import CheckRow
 
 __all__ = ["CheckRow", "Report", "ReportUsageError", "build_report", "infer_spec", "load_inputs"]

@@ -18,11 +18,16 @@ from typing import TYPE_CHECKING, Any
 from telltale.drift.arrays import DriftReport, drift_columns, drift_inputs
 from telltale.drift.multivariate import AUC_CRITICAL, MultivariateResult, design_matrix
 from telltale.errors import TelltaleError
+from telltale.report.rows import CheckRow
 from telltale.spec.model import BLANK, ServiceSpec
 from telltale.types import Finding
 
 if TYPE_CHECKING:
+    from collections.abc import Collection, Mapping
+
     from telltale.report.classifier import ClassifierProcess
+    from telltale.report.performance import PerformanceResult
+    from telltale.report.reference_performance import ReferencePerformance
 
 #: Kinds the report computes exactly on the raw columns rather than on profiles.
 DRIFT_KINDS = ("drift", "prediction_drift", "multivariate_drift")
@@ -31,19 +36,6 @@ _KIND_ORDER = ("schema", "type", "unit", "nulls", "range", "category", "duplicat
 
 class ReportUsageError(TelltaleError, ValueError):
     """The report cannot run on what it was given; the message is one line naming the fix."""
-
-
-@dataclass(frozen=True, slots=True)
-class CheckRow:
-    """One line of the table of every check that ran, passed or not."""
-
-    check: str
-    feature: str | None
-    status: str  # passed, warning, critical, skipped
-    statistic: str | None = None
-    value: float | None = None
-    threshold: float | None = None
-    detail: str = ""
 
 
 @dataclass
@@ -58,6 +50,7 @@ class Report:
     checks: list[CheckRow]
     drift: DriftReport
     seconds: dict[str, float] = field(default_factory=dict)
+    performance: PerformanceResult | None = None  # with --target: realized, or estimated without current labels
 
     @property
     def critical(self) -> bool:
@@ -88,6 +81,7 @@ class Report:
             "multivariate_auc": None if mv is None or mv.auc != mv.auc else round(mv.auc, 4),
             "exit_code": self.exit_code,
             "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
+            **({"performance": self.performance.to_dict()} if self.performance is not None else {}),
         }
 
     @property
@@ -114,9 +108,10 @@ def _size(side: Any) -> dict[str, Any]:
 
 
 def load_inputs(reference: str | Path | None, current: str | Path, spec_path: str | Path | None,
-                seconds: dict[str, float] | None = None) -> tuple[Any, Any, ServiceSpec, str]:
+                seconds: dict[str, float] | None = None, exclude: Collection[str] = ()) -> tuple[Any, Any, ServiceSpec, str]:
     """Read the reference (data, or a saved profile), the current data and the spec (or
-    infer one from reference data); ``seconds`` receives the time spent reading and inferring.
+    infer one from reference data, leaving the ``exclude`` columns out of its inputs);
+    ``seconds`` receives the time spent reading and inferring.
 
     With a saved profile the reference is a :class:`~telltale.profile.Profile` and the
     spec is required: a profile keeps summaries, not the contract. Without ``reference``
@@ -154,7 +149,7 @@ def load_inputs(reference: str | Path | None, current: str | Path, spec_path: st
     if spec is not None:
         source = str(spec_path)
     else:
-        spec, source = infer_spec(ref), "inferred from the reference"
+        spec, source = infer_spec(ref, exclude), "inferred from the reference"
     timing["spec"] = time.perf_counter() - t0
     ref_names = set(ref.fields) if saved else set(ref.column_names)
     absent = [n for n in spec.inputs if n not in ref_names and n not in cur.column_names]
@@ -182,11 +177,14 @@ def read_profile(path: str | Path) -> Any:
         raise DataError(f"{p}: {e}; write one with `telltale init` or `telltale profile`") from None
 
 
-def infer_spec(table: Any) -> ServiceSpec:
-    """A spec inferred from reference data: the contract only, people's decisions left blank."""
+def infer_spec(table: Any, exclude: Collection[str] = ()) -> ServiceSpec:
+    """A spec inferred from reference data: the contract only, people's decisions left blank;
+    ``exclude`` names columns that are not inputs (the label, the scores)."""
     from telltale.infer import infer
     from telltale.spec import spec_from_dict
 
+    if exclude:
+        table = table.drop_columns([c for c in dict.fromkeys(exclude) if c in table.column_names])
     inf = infer(table, describe=False)  # the contract only: no medians for comments nobody reads
     if not inf.inputs:
         raise ReportUsageError("no column of the reference can be an input (supported: numbers, booleans, strings, timestamps)")
@@ -196,27 +194,33 @@ def infer_spec(table: Any) -> ServiceSpec:
 def build_report(reference: Any, current: Any, spec: ServiceSpec, *, spec_source: str = "", reference_path: str = "",
                  current_path: str = "", multivariate: bool = True, progress: Callable[[str], None] | None = None,
                  classifier: ClassifierProcess | None = None, target: str | None = None, prediction: str | None = None,
-                 confidence: str | None = None) -> Report:
+                 confidence: str | None = None, probabilities: Mapping[str, str] | None = None,
+                 reference_performance: ReferencePerformance | None = None) -> Report:
     """Run every data-quality check (on profiles) and the drift checks (on the columns);
-    with ``target`` (the label column), realized performance on both sets too.
+    with ``target`` (the label column), realized performance on both sets too, or on the
+    reference and estimated on the current set when it has no labels (``report.performance``).
 
     With ``classifier`` (a helper process), the multivariate check's classifier trains
     there while this process profiles the data; without, it trains here, last. A
     :class:`~telltale.profile.Profile` as ``reference`` (a saved one) profiles only the
-    current data (see ``_build_on_profile``)."""
+    current data (see ``_build_on_profile``), and ``target`` then needs ``reference_performance``
+    (what ``telltale init`` saved of the labelled reference)."""
     from telltale.profile import Profile
 
     step = progress or (lambda _msg: None)
+    perf: PerformanceResult | None = None
     if isinstance(reference, Profile):
         if target is not None:
-            raise ReportUsageError("--target needs the reference's rows (labels and predictions), not a saved profile: pass the reference data file")
+            if reference_performance is None:
+                raise ReportUsageError("--target with a saved reference profile needs the reference's performance, which `telltale "
+                                       "init --target Y --prediction P --confidence C` saves beside it (.performance); run that, "
+                                       "or pass the reference data file (--reference train.parquet)")
+            _, current, perf = _performance(reference_performance, current, spec, target, prediction, confidence, probabilities)
         return _build_on_profile(reference, current, spec, step, spec_source=spec_source,
-                                 reference_path=reference_path, current_path=current_path)
+                                 reference_path=reference_path, current_path=current_path, perf=perf)
     seconds: dict[str, float] = {}
-    perf_findings: list[Finding] = []
-    perf_rows: list[CheckRow] = []
     if target is not None:
-        reference, current, perf_findings, perf_rows = _performance(reference, current, spec, target, prediction, confidence)
+        reference, current, perf = _performance(reference, current, spec, target, prediction, confidence, probabilities)
     ref_cols = {n: reference.column(n) for n in reference.column_names}
     cur_cols = {n: current.column(n) for n in current.column_names}
     t0 = time.perf_counter()
@@ -264,37 +268,34 @@ def build_report(reference: Any, current: Any, spec: ServiceSpec, *, spec_source
         mv = drift.multivariate
         rows.append(CheckRow("multivariate_drift", None, mv.severity or "passed", "domain_classifier_auc", mv.auc, AUC_CRITICAL, mv.message))
     findings.extend(drift.findings())
-    findings.extend(perf_findings)
-    rows.extend(perf_rows)
+    if perf is not None:
+        findings.extend(perf.findings)
+        rows.extend(perf.check_rows())
     findings.sort(key=_order)
-    return Report(spec, spec_source, reference_path, current_path, reference, current, findings, rows, drift, seconds)
+    return Report(spec, spec_source, reference_path, current_path, reference, current, findings, rows, drift, seconds, perf)
 
 
 def _performance(reference: Any, current: Any, spec: ServiceSpec, target: str, prediction: str | None,
-                 confidence: str | None) -> tuple[Any, Any, list[Finding], list[CheckRow]]:
-    """Realized performance on both sets; the label column is then dropped from what the
-    data checks see (it is not a model input)."""
-    from telltale.report.performance import PerformanceUsageError, performance_findings
+                 confidence: str | None, probabilities: Mapping[str, str] | None) -> tuple[Any, Any, PerformanceResult]:
+    """Performance of both sets; the label and score columns are then dropped from what
+    the data checks see (they are not model inputs)."""
+    from telltale.report.performance import Columns, performance_findings
+    from telltale.report.reference_performance import PerformanceUsageError
 
     prediction = prediction or spec.prediction
     if prediction is None:
         raise ReportUsageError("--target needs the model's output too: pass --prediction COLUMN (or set prediction: in the spec)")
+    cols = Columns(target, prediction, confidence, probabilities)
     try:
-        found, ref, cur = performance_findings(reference, current, spec, target, prediction, confidence)
+        perf = performance_findings(reference, current, spec, cols)
     except PerformanceUsageError as e:
         raise ReportUsageError(str(e)) from None
-    rows = [CheckRow("performance", f.feature, f.severity, f.statistic, f.value, f.threshold, f.message) for f in found]
-    flagged = {f.feature for f in found}
-    for name, m in cur.metrics.items():
-        r = ref.metrics.get(name)
-        if name not in flagged:
-            rows.append(CheckRow("performance", name, "passed", name, m.value, r.value if r else None,
-                                 detail=f"{name} {m.value:.3g} on {cur.labels} labelled rows (reference {r.value:.3g})" if r else ""))
-    drop = [c for c in (target, confidence) if c is not None and c not in spec.inputs and c != prediction]
-    def keep(t: Any) -> Any:
-        return t.drop_columns([c for c in drop if c in t.column_names])
+    drop = [c for c in cols.extra if c not in spec.inputs and c != prediction]
 
-    return keep(reference), keep(current), found, rows
+    def keep(t: Any) -> Any:
+        return t.drop_columns([c for c in drop if c in t.column_names]) if hasattr(t, "drop_columns") else t
+
+    return keep(reference), keep(current), perf
 
 
 def _quality(spec: ServiceSpec, cur_p: Any, ref_p: Any, step: Callable[[str], None]) -> tuple[list[Finding], list[CheckRow]]:
@@ -314,7 +315,7 @@ def _quality(spec: ServiceSpec, cur_p: Any, ref_p: Any, step: Callable[[str], No
 
 
 def _build_on_profile(reference: Any, current: Any, spec: ServiceSpec, step: Callable[[str], None], *,
-                      spec_source: str, reference_path: str, current_path: str) -> Report:
+                      spec_source: str, reference_path: str, current_path: str, perf: PerformanceResult | None = None) -> Report:
     """The report against a saved reference profile: only the current data is profiled.
 
     Drift is measured between the two profiles (the sketch forms of the same statistics
@@ -340,8 +341,11 @@ def _build_on_profile(reference: Any, current: Any, spec: ServiceSpec, step: Cal
         rows.append(CheckRow(r.kind, r.feature, r.severity or "passed", r.statistic, r.value, r.threshold, r.message))
     rows.append(CheckRow("multivariate_drift", None, "skipped", detail=drift.skipped["(multivariate)"]))
     findings.extend(drift.findings())
+    if perf is not None:
+        findings.extend(perf.findings)
+        rows.extend(perf.check_rows())
     findings.sort(key=_order)
-    return Report(spec, spec_source, reference_path, current_path, reference, current, findings, rows, drift, seconds)
+    return Report(spec, spec_source, reference_path, current_path, reference, current, findings, rows, drift, seconds, perf)
 
 
 def _order(f: Finding) -> tuple[int, int]:

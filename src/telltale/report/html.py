@@ -40,6 +40,7 @@ def render_html(report: Report, plot: Callable[[str], str | None]) -> str:
         f'<p class="verdict">{verdict} &middot; {s["checks_run"]} checks ran</p>',
         "<h2>Findings</h2>",
         _findings_table(report),
+        *_performance(report),
         "<h2>Flagged features: reference against current</h2>",
         _plots(report, plot),
         "<h2>Every check that ran</h2>",
@@ -64,6 +65,30 @@ def _findings_table(report: Report) -> str:
     )
     return ("<table><thead><tr><th>severity</th><th>kind</th><th>feature</th><th>statistic</th><th>value</th>"
             f"<th>threshold</th><th>message</th></tr></thead><tbody>{rows}</tbody></table>")
+
+
+def _performance(report: Report) -> list[str]:
+    """The performance table: the reference's realized figure beside the current one, an estimate labelled as one."""
+    if report.performance is None:
+        return []
+    e = html.escape
+    p = report.performance.to_dict()
+    est = p["basis"] == "estimated"
+    caption = (f"current has no labels: its figures are <b>estimated</b> from the model's confidences (CBPE, calibrated on the "
+               f"reference's {p['labels']['reference']:,} labels) over {p['estimated_predictions']:,} predictions" if est else
+               f"realized on {p['labels']['reference']:,} reference and {p['labels']['current']:,} current labels")
+    rows = []
+    for name, m in p["metrics"].items():
+        if m["current"] is None and "estimated" not in m:
+            continue
+        se = f" &plusmn; {1.96 * m['estimated_se']:.3f}" if "estimated_se" in m else ""
+        estimated = f"{_num(m['estimated'])}{se}" if "estimated" in m else ""
+        rows.append(f'<tr><td>{e(name)}</td><td class="num">{_num(m["reference"])}</td><td class="num">{_num(m["current"])}</td>'
+                    f'<td class="num">{estimated}</td></tr>')
+    note = f"<p>{e(p['note'])}</p>" if p["note"] else ""
+    return [f"<h2>Performance ({e(p['target'])})</h2>", f'<p class="meta">{caption}</p>',
+            '<table class="performance"><thead><tr><th>metric</th><th>reference (realized)</th><th>current (realized)</th>'
+            f'<th>current (estimated)</th></tr></thead><tbody>{"".join(rows)}</tbody></table>{note}']
 
 
 def _plots(report: Report, plot: Callable[[str], str | None]) -> str:
