@@ -33,7 +33,7 @@ def _main() -> None:
 
 
 #: Command modules, in the order they appear in --help.
-_COMMANDS = ("check", "init", "report", "profile", "serve", "token", "findings", "performance", "review", "export", "slo", "control", "alerts", "timeline", "drill", "demo")
+_COMMANDS = ("check", "init", "report", "profile", "backfill", "serve", "token", "findings", "performance", "review", "export", "slo", "control", "alerts", "timeline", "drill", "demo")
 
 for _name in _COMMANDS:
     try:
@@ -51,6 +51,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "init": ("report",),
     "report": ("report",),
     "profile": ("report",),
+    "backfill": ("report",),
     "export": ("report",),
     "serve": ("server",),
     "demo": ("server", "report"),

@@ -7,6 +7,10 @@ engines are thin: ``local`` streams the pieces in this process in bounded memory
 ``dask`` maps them over a Dask cluster (a local one by default), ``spark`` over PySpark
 partitions (local mode by default). Nothing here is home-made cluster code.
 
+An engine runs any per-piece task (``run_pieces``): ``profile_files`` runs
+``pieces.profile_piece``; ``telltale backfill`` runs ``minutes.minute_piece``, which
+profiles each minute of a piece's rows for the store (``engines/minutes.py``).
+
 >>> sorted(ENGINES)
 ['dask', 'local', 'spark']
 """
@@ -15,10 +19,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from telltale.engines.pieces import Piece, pieces_of
+from telltale.engines.pieces import Piece, pieces_of, profile_piece
 
 #: Engine name -> the module that runs it (imported only when chosen: Dask and PySpark are extras).
 ENGINES: dict[str, str] = {
@@ -53,7 +58,6 @@ class ProfileRun:
 def profile_files(paths: Sequence[str | Path], spec: Any, *, engine: str = "local",
                   options: EngineOptions | None = None) -> ProfileRun:
     """The profile of every row of ``paths`` (Parquet or CSV files) under ``spec``."""
-    import importlib
     import time
 
     if engine not in ENGINES:
@@ -63,10 +67,26 @@ def profile_files(paths: Sequence[str | Path], spec: Any, *, engine: str = "loca
         raise ValueError(f"workers must be at least 1, got {opts.workers}")
     pieces = pieces_of(paths)
     t0 = time.perf_counter()
-    module = importlib.import_module(ENGINES[engine])
-    partials = module.run(pieces, spec.model_dump_json(), opts)
+    partials = run_pieces(pieces, partial(profile_piece, spec_json=spec.model_dump_json()), engine=engine, options=opts)
     profile = merge_in_order(partials)
     return ProfileRun(profile, len(pieces), profile.n, time.perf_counter() - t0, engine)
+
+
+def run_pieces(pieces: Sequence[Piece], task: Callable[[Piece], Any], *, engine: str = "local",
+               options: EngineOptions | None = None) -> list[Any]:
+    """``task(piece)`` for every piece on ``engine``, the results in piece order. ``task``
+    must pickle (a ``functools.partial`` of a module-level function does) and its result
+    too: Dask and Spark run it in other processes."""
+    import importlib
+
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(sorted(ENGINES))}, got {engine!r}")
+    opts = options or EngineOptions()
+    if opts.workers < 1:
+        raise ValueError(f"workers must be at least 1, got {opts.workers}")
+    module = importlib.import_module(ENGINES[engine])
+    results: list[Any] = module.run(pieces, task, opts)
+    return results
 
 
 def merge_in_order(partials: Sequence[bytes]) -> Any:
@@ -82,4 +102,4 @@ def merge_in_order(partials: Sequence[bytes]) -> Any:
     return merged
 
 
-__all__ = ["ENGINES", "EngineOptions", "Piece", "ProfileRun", "merge_in_order", "pieces_of", "profile_files"]
+__all__ = ["ENGINES", "EngineOptions", "Piece", "ProfileRun", "merge_in_order", "pieces_of", "profile_files", "run_pieces"]

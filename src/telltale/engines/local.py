@@ -1,21 +1,22 @@
-"""The ``local`` engine: pieces profiled one after another in this process.
+"""The ``local`` engine: pieces run one after another in this process.
 
-Memory holds one piece (a row group) and the running partial profiles at a time, so a
+Memory holds one piece (a row group) and the running partial results at a time, so a
 file far larger than memory profiles on one machine; time grows linearly with rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from telltale.engines.pieces import Piece, profile_piece
+from telltale.engines.pieces import Piece
 
 
-def run(pieces: Sequence[Piece], spec_json: str, options: object) -> list[bytes]:
+def run(pieces: Sequence[Piece], task: Callable[[Piece], Any], options: object) -> list[Any]:
     progress = getattr(options, "progress", None)
-    out: list[bytes] = []
+    out: list[Any] = []
     for i, piece in enumerate(pieces):
-        out.append(profile_piece(piece, spec_json))
+        out.append(task(piece))
         if progress is not None:
             progress(i + 1, len(pieces))
     return out

@@ -1,7 +1,8 @@
 """The ``spark`` engine: pieces profiled in PySpark tasks, or a DataFrame in its own.
 
 For files (``telltale profile --engine spark``), the piece list is parallelised one piece
-per partition and each task reads its piece with pyarrow and profiles it: the same
+per partition and each task reads its piece with pyarrow and runs the engine's task on it
+(profiles it, or profiles its minutes for a backfill): the same
 pieces, bytes and types as every other engine, merged in the same order; Spark
 schedules, retries and spreads the tasks. For a DataFrame a Spark user already has (a
 table, a join), ``profile_dataframe`` profiles each partition where it lies: the task
@@ -17,16 +18,16 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from telltale.engines.pieces import Piece, profile_piece
+from telltale.engines.pieces import Piece
 
 #: What each DataFrame task yields: its partition index and its partial profile.
 _SCHEMA = "partition long, profile binary"
 
 
-def run(pieces: Sequence[Piece], spec_json: str, options: Any) -> list[bytes]:
+def run(pieces: Sequence[Piece], task: Callable[[Piece], Any], options: Any) -> list[Any]:
     from pyspark.sql import SparkSession
 
     active = SparkSession.getActiveSession()  # a session the caller runs keeps running
@@ -34,7 +35,7 @@ def run(pieces: Sequence[Piece], spec_json: str, options: Any) -> list[bytes]:
     try:
         items = list(enumerate(pieces))
         rdd = spark.sparkContext.parallelize(items, numSlices=max(1, len(items)))
-        done = rdd.map(lambda ip: (ip[0], profile_piece(ip[1], spec_json))).collect()
+        done = rdd.map(lambda ip: (ip[0], task(ip[1]))).collect()
     finally:
         if active is None:
             spark.stop()

@@ -167,16 +167,32 @@ def _fold_profiles(conn: Connection, project: str, new: list[PredictionRecord], 
             continue
         groups[(r.service, r.model_version or "", minute_of(r.ts))].append(r)
     specs: dict[str, ServiceSpec | None] = {}
-    m = minute_profiles.c
     for key in sorted(groups):
         service, version, minute = key
         if service not in specs:
             specs[service] = spec_for(conn, service)
-        profile = Profile.from_records(specs[service], groups[key])
-        ident = {"project": project, "service": service, "model_version": version, "minute": minute}
-        conn.execute(insert_ignore(conn, minute_profiles, tuple(ident)), [{**ident, "n": 0, "data": None}])
-        where = sa.and_(*(getattr(m, k) == v for k, v in ident.items()))
-        row = conn.execute(sa.select(m.n, m.data).where(where).with_for_update()).one()
-        if row.data is not None:
-            profile = Profile.from_bytes(bytes(row.data)).merge(profile)
-        conn.execute(minute_profiles.update().where(where).values(n=row.n + len(groups[key]), data=profile.to_bytes(), updated_at=now))
+        merge_minute(conn, project, service, version, minute, Profile.from_records(specs[service], groups[key]),
+                     len(groups[key]), now)
+
+
+def merge_minute(conn: Connection, project: str, service: str, version: str, minute: int, profile: Profile | bytes,
+                 n: int, stamp: float | None) -> int:
+    """Merge ``profile`` (or its bytes) of ``n`` rows into the minute row (project,
+    service, version, minute), creating it when missing, under the row's lock;
+    ``updated_at`` becomes ``stamp``; the row's ``n`` before (0 for a new row). The one write of a minute profile: live records
+    (``_fold_profiles``, stamped with the store clock so the monitor judges the window
+    again) and backfills (``_backfill.py``, stamped None: the monitor leaves them) both
+    come through here."""
+    from telltale.profile import Profile
+
+    m = minute_profiles.c
+    ident = {"project": project, "service": service, "model_version": version, "minute": minute}
+    conn.execute(insert_ignore(conn, minute_profiles, tuple(ident)), [{**ident, "n": 0, "data": None}])
+    where = sa.and_(*(getattr(m, k) == v for k, v in ident.items()))
+    row = conn.execute(sa.select(m.n, m.data).where(where).with_for_update()).one()
+    if row.data is not None:
+        data = Profile.from_bytes(bytes(row.data)).merge(profile if isinstance(profile, Profile) else Profile.from_bytes(profile)).to_bytes()
+    else:
+        data = profile if isinstance(profile, bytes) else profile.to_bytes()
+    conn.execute(minute_profiles.update().where(where).values(n=row.n + n, data=data, updated_at=stamp))
+    return int(row.n)

@@ -7,7 +7,7 @@ transaction on a pooled connection).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -17,10 +17,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from telltale.clock import SYSTEM_CLOCK, Clock
-from telltale.errors import StoreError
+from telltale.errors import StoreError, UnknownServiceError
 from telltale.store import (
     _alerts,
     _audit,
+    _backfill,
     _changes,
     _feedback,
     _findings,
@@ -43,6 +44,7 @@ from telltale.types import Alert, Finding, PredictionRecord, StoredFinding
 if TYPE_CHECKING:
     from telltale.alerts.silences import Silence
     from telltale.control import AuditEntry, ControlState
+    from telltale.engines.minutes import MinuteProfile
     from telltale.feedback.counts import TrustCounts
     from telltale.feedback.event import FeedbackEvent
     from telltale.indicators import FindingValue, Queue
@@ -211,6 +213,29 @@ class Store:
         for a caller that merges many windows out of one read."""
         with read_tx(self._engine) as conn:
             return _records.read_minutes(conn, project, service, since, until)
+
+    def backfill_minutes(self, project: str, service: str, minutes: Sequence[MinuteProfile], *, merge: bool = False,
+                         progress: Callable[[int, int], None] | None = None) -> int:
+        """Write backfilled minute profiles of a registered service, one transaction per
+        chunk of minutes, stamped so the live monitor leaves them (``store/_backfill.py``);
+        the rows written. Refuses with ``BackfillOverlap`` before writing anything when a
+        target minute already holds a profile, unless ``merge``; ``BackfillRace`` when one
+        gains a profile while this runs (that chunk rolled back, earlier ones kept)."""
+        with read_tx(self._engine) as conn:
+            if _spec_in(conn, project, service) is None:
+                raise UnknownServiceError(f"service {service!r} is not registered in project {project!r}")
+            if not merge:
+                seen = _backfill.overlap(conn, project, service, minutes)
+                if seen.first is not None:
+                    raise _backfill.BackfillOverlap(service, seen.count, seen.first)
+        rows = done = 0
+        for chunk in _backfill.chunks(minutes):
+            with write_tx(self._engine) as conn:
+                rows += _backfill.write(conn, project, service, chunk, merge=merge, written=done, total=len(minutes))
+            done += len(chunk)
+            if progress is not None:
+                progress(done, len(minutes))
+        return rows
 
     def put_reference(self, project: str, service: str, profile: Profile) -> None:
         with write_tx(self._engine) as conn:
