@@ -161,6 +161,7 @@ def pg_admin_url(tmp: Path) -> tuple[str, Path | None]:
     if url:
         return url, None
     pgdir = tmp / "pg"
+    tmp.chmod(0o755)  # mkdtemp makes it 0700: the postgres user that scripts/pg runs the server as must reach pgdir
     out = subprocess.run([str(ROOT / "scripts" / "pg"), "start", str(pgdir)], check=True, capture_output=True, text=True)
     return out.stdout.strip(), pgdir
 
