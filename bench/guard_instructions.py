@@ -16,6 +16,7 @@ import sys
 from telltale.guard import Guard
 from telltale.record.memory import MemoryRecorder
 from telltale.spec import spec_from_dict
+
 inputs = {f"f{i}": {"type": "float", "range": [0, 100]} for i in range(14)}
 inputs.update({f"i{i}": {"type": "int", "range": [0, 10]} for i in range(3)})
 inputs.update({f"c{i}": {"type": "category", "categories": ["a", "b", "c"]} for i in range(3)})

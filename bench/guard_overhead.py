@@ -61,8 +61,8 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from telltale import Guard  # noqa: E402
-from telltale.spec import spec_from_dict  # noqa: E402
 from telltale.record import MemoryRecorder, recorder_for  # noqa: E402
+from telltale.spec import spec_from_dict  # noqa: E402
 
 FLOATS = [f"x{i}" for i in range(14)]
 INTS = ["items", "hour", "weekday"]

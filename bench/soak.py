@@ -46,10 +46,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from overload import _rss_mb, bodies, closed_loop  # noqa: E402  (one capacity method for both benches)
-from tests.server.conftest import free_port  # noqa: E402
-from tests.server.helpers import eta_inputs  # noqa: E402
 
 from telltale.store import Store  # noqa: E402
+from tests.server.conftest import free_port  # noqa: E402
+from tests.server.helpers import eta_inputs  # noqa: E402
 
 SPEC = ROOT / "examples" / "eta" / "telltale.yaml"
 

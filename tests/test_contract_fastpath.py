@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import math
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from telltale.contract import Contract
 from telltale.spec import spec_from_dict

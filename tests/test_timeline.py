@@ -9,7 +9,6 @@ from telltale.alerts import deliver_due, enqueue
 from telltale.cli.timeline import render
 from telltale.control import ControlState
 from telltale.store import Store
-
 from tests.alerts.conftest import standin  # noqa: F401 - the fixture
 from tests.alerts.helpers import alert, spec_with
 
@@ -39,7 +38,6 @@ def test_events_from_every_source_in_one_order_cause_first(sqlite_url, clock, st
 
 def test_version_changes_come_first_at_their_first_record(sqlite_url, clock):
     from telltale.types import PredictionRecord
-
     from tests.alerts.helpers import spec_with as _spec
 
     store = Store.open(sqlite_url, clock=clock)

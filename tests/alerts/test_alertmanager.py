@@ -16,7 +16,6 @@ import pytest
 from telltale.alerts import deliver_due, enqueue
 from telltale.clock import ManualClock
 from telltale.store import Store
-
 from tests.alerts.helpers import alert, spec_with
 from tests.server.conftest import free_port
 

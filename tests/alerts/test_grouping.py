@@ -7,7 +7,6 @@ from telltale.alerts import SilenceRequest, deliver_due, enqueue, new_silence
 from telltale.alerts.grouping import Timing, Verdict, decide, digest
 from telltale.store import Store
 from telltale.store._alerts import GroupState, LiveAlert
-
 from tests.alerts.helpers import alert, spec_with
 
 T = Timing(group_wait_s=30, group_interval_s=300, repeat_interval_s=3600)

@@ -9,7 +9,6 @@ import pytest
 from telltale.alerts.netguard import BlockedTarget, pin
 from telltale.alerts.transport import HttpRequest, post
 from telltale.errors import SpecError
-
 from tests.alerts.helpers import spec_with
 
 

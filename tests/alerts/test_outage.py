@@ -13,7 +13,6 @@ from collections import Counter
 from telltale.alerts import deliver_due, enqueue
 from telltale.alerts.receivers.webhook import verify
 from telltale.store import Store
-
 from tests.alerts.helpers import alert, spec_with
 
 TICK_S = 10.0

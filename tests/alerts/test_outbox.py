@@ -4,9 +4,7 @@ a row another replica claimed, and a receiver asking to wait (429 with Retry-Aft
 from __future__ import annotations
 
 from telltale.alerts import deliver_due, enqueue, send_due
-from telltale.store import Store
-from telltale.store import _alerts
-
+from telltale.store import Store, _alerts
 from tests.alerts.helpers import alert, spec_with
 
 

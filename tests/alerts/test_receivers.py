@@ -9,7 +9,6 @@ import re
 
 from telltale.alerts import deliver_due, enqueue
 from telltale.store import Store
-
 from tests.alerts.helpers import alert, spec_with
 
 T0 = 1_767_225_600.0

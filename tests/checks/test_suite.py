@@ -148,8 +148,11 @@ def test_merge_law(spec, reference, name, faulty):
         assert any(f.kind == name for f in a)
 
 
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import (  # noqa: E402
+    given,
+    settings,
+    strategies as st,  # noqa: E402
+)
 
 from telltale.types import PredictionRecord  # noqa: E402
 

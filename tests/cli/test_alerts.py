@@ -7,7 +7,6 @@ from typer.testing import CliRunner
 from telltale.alerts import enqueue
 from telltale.cli.main import app
 from telltale.store import Store
-
 from tests.alerts.helpers import alert, spec_with
 
 

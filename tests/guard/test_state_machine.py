@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import threading
 
-from hypothesis import HealthCheck, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from telltale.clock import ManualClock

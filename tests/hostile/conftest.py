@@ -9,8 +9,15 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLE_SPEC
-from tests.server.conftest import ServerHandle, start_server
-from tests.server.conftest import eta_spec_path, eta_spec_path_module, module_server, server, server_factory  # noqa: F401
+from tests.server.conftest import (  # noqa: F401
+    ServerHandle,
+    eta_spec_path,
+    eta_spec_path_module,
+    module_server,
+    server,
+    server_factory,
+    start_server,
+)
 
 GOOD_INPUTS = {"distance_km": 3.2, "prep_time_s": 540.0, "items": 2, "hour": 12, "weekday": 3, "city": "Lyon"}
 

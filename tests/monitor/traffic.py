@@ -12,7 +12,6 @@ from telltale.spec import ServiceSpec
 from telltale.store import Store
 from telltale.types import PredictionRecord, Violation
 
-
 T0 = 1_767_225_600.0  # 2026-01-01T00:00:00Z, a window boundary
 PROJECT = "p"
 POOL = 50_000

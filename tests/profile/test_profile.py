@@ -192,8 +192,11 @@ def test_high_cardinality_strings_stay_exact_where_it_matters():
     assert Profile.from_records(SPEC, recs).fields["city"].unseen == 3000 - 500
 
 
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import (  # noqa: E402
+    given,
+    settings,
+    strategies as st,  # noqa: E402
+)
 
 _VALUE = st.one_of(st.none(), st.booleans(), st.integers(-5, 20), st.floats(allow_nan=True, allow_infinity=True, width=64),
                    st.sampled_from(["a", "b", "zz", ""]))

@@ -5,14 +5,13 @@ sink (a real server on the same database). Hypothesis draws the records."""
 from __future__ import annotations
 
 import itertools
-import os
 import json
+import os
 import uuid
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from telltale.contract import Contract
 from telltale.record import BackgroundRecorder, HttpSink, MemorySink

@@ -10,8 +10,14 @@ import pytest
 from sklearn.metrics import accuracy_score, roc_auc_score
 
 from telltale.performance.metrics import compute
-from telltale.report.reference_performance import (PerformanceUsageError, ReferencePerformance, confidences, performance_path,
-                                                   read_beside, spec_for)
+from telltale.report.reference_performance import (
+    PerformanceUsageError,
+    ReferencePerformance,
+    confidences,
+    performance_path,
+    read_beside,
+    spec_for,
+)
 from telltale.spec import parse_spec
 
 SPEC = parse_spec("service: s\nowner: me\ninputs:\n  x: {type: float}\n")

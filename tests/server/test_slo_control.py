@@ -11,9 +11,9 @@ from telltale.clock import ManualClock
 from telltale.policy import tick
 from telltale.server import create_app
 from telltale.store import Store
+from tests.guard.conftest import make_spec
 from tests.policy.test_rules import _record
 from tests.server.conftest import ThreadServer
-from tests.guard.conftest import make_spec
 
 T0 = 1_767_225_600.0
 SLOS = [{"name": "errors", "indicator": "error_rate", "objective": 0.99},

@@ -11,10 +11,9 @@ from __future__ import annotations
 import threading
 import time
 
-from telltale.store import Store
+from telltale.store import Store, _findings
 from telltale.store._findings import Cursor, Evaluated
 from telltale.store.engine import write_tx
-from telltale.store import _findings
 from telltale.types import Finding, Window
 
 T0 = 1_767_225_600.0

@@ -22,9 +22,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Train an ETA model, replay hours of orders with four injected faults through the
         guard, show what the monitors caught and what the guard served, then serve it."""
-        from telltale.demo.story import run_demo
-
         from telltale.cli._common import console as make_console
+        from telltale.demo.story import run_demo
 
         console = make_console()
         console.print("[bold]telltale demo[/bold]: a food-delivery ETA model (scikit-learn) behind a guard, "

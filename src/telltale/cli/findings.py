@@ -101,8 +101,8 @@ def _from_store(db: str, project: str, service: str, since: str, until: str | No
     from telltale.clock import SYSTEM_CLOCK
     from telltale.errors import TelltaleError
     from telltale.monitor.incidents import incidents
-    from telltale.timeparse import to_epoch
     from telltale.store import Store
+    from telltale.timeparse import to_epoch
 
     now = SYSTEM_CLOCK.now()
     try:

@@ -42,13 +42,11 @@ def run(reference: Path | None, current: Path, spec: Path | None, json_out: Path
 
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from telltale.report.build import ReportUsageError, build_report, load_inputs
-    from telltale.report.classifier import ClassifierProcess
-    from telltale.report.terminal import print_summary
-
     # Both cores from the start: the domain classifier's helper process imports
     # scikit-learn while this process reads the data, and trains while it profiles.
-    from telltale.report.build import is_profile_path
+    from telltale.report.build import ReportUsageError, build_report, is_profile_path, load_inputs
+    from telltale.report.classifier import ClassifierProcess
+    from telltale.report.terminal import print_summary
 
     saved = reference is None or is_profile_path(reference)
     helper = ClassifierProcess() if multivariate and not saved else None  # no reference rows, no classifier

@@ -61,8 +61,8 @@ def _from_server(server: str, token: str | None, service: str, since: str, until
 
 def _from_store(db: str | None, project: str, service: str, since: str, until: str | None, kinds: list[str], limit: int) -> dict[str, Any]:
     from telltale.clock import SYSTEM_CLOCK
-    from telltale.timeparse import to_epoch
     from telltale.timeline import SOURCES, timeline
+    from telltale.timeparse import to_epoch
 
     now = SYSTEM_CLOCK.now()
     try:

@@ -93,9 +93,9 @@ def run_demo(
 ) -> DemoResult:
     """Train, replay ``hours`` of traffic ending at ``end`` (epoch s) into ``directory``."""
     from telltale.guard import Guard
+    from telltale.monitor import findings_for
     from telltale.profile import Profile
     from telltale.record import recorder_for
-    from telltale.monitor import findings_for
     from telltale.store import Store
 
     say = progress or (lambda stage, done, total: None)

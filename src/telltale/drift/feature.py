@@ -18,7 +18,13 @@ from telltale.drift.divergence import jensen_shannon
 from telltale.drift.ecdf import ks_and_wasserstein
 from telltale.drift.ks import EXACT_MAX_PRODUCT, ks_2samp, ks_from_cdfs, ks_pvalue
 from telltale.drift.methods import (
-    ALPHA, NULL_SHARE_CRITICAL, NULL_SHARE_WARNING, Method, choose_method, severity, thresholds,
+    ALPHA,
+    NULL_SHARE_CRITICAL,
+    NULL_SHARE_WARNING,
+    Method,
+    choose_method,
+    severity,
+    thresholds,
 )
 from telltale.drift.psi import psi
 from telltale.drift.wasserstein import reference_scale, wasserstein_from_quantiles

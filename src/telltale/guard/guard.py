@@ -29,8 +29,8 @@ from typing import Any, cast
 
 from telltale.clock import SYSTEM_CLOCK, Clock, SystemClock
 from telltale.contract import Contract
-from telltale.extras import require
 from telltale.control import ControlSource, ControlState, control_source_for
+from telltale.extras import require
 from telltale.feedback.event import FeedbackEvent
 from telltale.feedback.recording import FeedbackChannel
 from telltale.guard._ids import new_id

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import contextvars
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future
-from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures import Future, TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any
 
 from telltale.guard._ids import new_id
 from telltale.guard.breaker import FAILURE, LOW_CONFIDENCE, OOD
-from telltale.guard.cost import usage_tokens
 from telltale.guard.bulkhead import Bulkhead
+from telltale.guard.cost import usage_tokens
 from telltale.guard.output import Output, unpack
 from telltale.guard.retry import RetryPolicy
 from telltale.guard.stage import CURRENT, FINISHED, CallContext
@@ -29,7 +28,6 @@ if TYPE_CHECKING:
     import threading
 
     from telltale.clock import Clock
-    from telltale.types import Violation
     from telltale.guard.breaker import CircuitBreaker
     from telltale.guard.cost import CostModel
     from telltale.guard.deadline import LateRecords, WorkerPool
@@ -41,6 +39,7 @@ if TYPE_CHECKING:
     from telltale.guard.stats import Counters
     from telltale.guard.versions import CanaryRouter, ShadowRunner
     from telltale.record.base import Recorder
+    from telltale.types import Violation
 
 #: Outcome of running the model: (raw answer, error, attempts, timed out).
 Outcome = tuple[Any, BaseException | None, int, bool]

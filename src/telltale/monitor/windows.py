@@ -20,8 +20,12 @@ from telltale.detect import span_start
 from telltale.profile import Profile
 from telltale.spec import ServiceSpec
 from telltale.store import Store
-from telltale.types import MAX_WINDOWS as MAX_WINDOWS  # re-exported: telltale.monitor.MAX_WINDOWS
-from telltale.types import Finding, Window, window_grid
+from telltale.types import (
+    MAX_WINDOWS as MAX_WINDOWS,  # re-exported: telltale.monitor.MAX_WINDOWS
+    Finding,
+    Window,
+    window_grid,
+)
 
 #: What a window's guard trigger rates are compared with: the hour before it. Long enough
 #: to hold a few hundred calls at modest traffic, short enough to follow a daily cycle.

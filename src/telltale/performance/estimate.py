@@ -25,16 +25,16 @@ reference calibration stops holding (p below 0.001).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.stats import chi2
 
 from telltale.performance.confidence import ConfHist
-from telltale.performance.findings import HEADLINE
 from telltale.performance.estimate_metrics import ConfCalibration, Expected, ScoreCalibration, ScoreCounts, expected
+from telltale.performance.findings import HEADLINE
 from telltale.performance.metrics import roc_auc
 from telltale.performance.pairs import positive_class
 from telltale.performance.summary import CONF_BINS, SCORE_BINS, Summary

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from telltale.performance.estimate import check as estimate_check
-from telltale.performance.estimate import estimate
+from telltale.performance.estimate import check as estimate_check, estimate
 from telltale.performance.findings import check
 from telltale.performance.pairs import kind_of
 from telltale.performance.windows import performance_windows, window_performance

@@ -15,9 +15,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from telltale.policy.burn import LONGEST_S, MINUTE, Verdict, spans, verdict
 from telltale.indicators import Ref, Source, resolve
 from telltale.policy import sources
+from telltale.policy.burn import LONGEST_S, MINUTE, Verdict, spans, verdict
 from telltale.policy.indicators import Target, objective_of
 from telltale.spec.model import ServiceSpec
 from telltale.spec.policy import SLO, format_duration

@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from telltale.profile.categorical import CategoricalSummary
-from telltale.profile.column import COUNTS as _COUNTS
-from telltale.profile.column import ColumnProfile
+from telltale.profile.column import COUNTS as _COUNTS, ColumnProfile
 from telltale.profile.hll import HLL
 from telltale.profile.numeric import NumericSummary
 from telltale.profile.quantiles import MergedQuantiles

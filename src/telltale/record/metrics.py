@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 from telltale.record.base import DROP_REASONS, Recorder
 
 if TYPE_CHECKING:
-    from prometheus_client.registry import CollectorRegistry
     from prometheus_client.core import Metric
+    from prometheus_client.registry import CollectorRegistry
 
 
 class RecorderCollector:

@@ -34,8 +34,7 @@ from typing import Any
 import numpy as np
 
 from telltale.performance.confidence import ConfHist
-from telltale.performance.estimate import Calibration, Estimate, estimate_window
-from telltale.performance.estimate import check as estimate_check
+from telltale.performance.estimate import Calibration, Estimate, check as estimate_check, estimate_window
 from telltale.performance.estimate_metrics import ScoreCounts
 from telltale.performance.estimate_multiclass import ClassCalibration, expected_macro
 from telltale.performance.findings import check

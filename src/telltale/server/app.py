@@ -11,20 +11,32 @@ from fastapi.responses import JSONResponse
 
 from telltale.clock import SYSTEM_CLOCK, Clock
 from telltale.errors import StoreError
-from telltale.server import alerts, control, dashboard, docs, findings, health, ingest, metrics, reference, services, timeline
+from telltale.server import (
+    alerts,
+    control,
+    dashboard,
+    docs,
+    feedback as feedback_routes,
+    findings,
+    health,
+    ingest,
+    metrics,
+    reference,
+    reviews,
+    services,
+    slo as slo_routes,
+    timeline,
+)
 from telltale.server.encoding import Decompress
 from telltale.server.headers import SecurityHeaders
 from telltale.server.health import Readiness
 from telltale.server.limits import BODY_TIMEOUT_S, BodyLimit, BodyTimeout
-from telltale.server import feedback as feedback_routes
-from telltale.server import reviews
-from telltale.server import slo as slo_routes
 from telltale.server.metrics import RequestCounter, ServerMetrics
-from telltale.server.store_metrics import StoreCollector
 from telltale.server.openapi import documented_openapi
 from telltale.server.ratelimit import RateLimiter
 from telltale.server.services import DEFAULT_MAX_SERVICES
 from telltale.server.shed import DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_READS, Shed
+from telltale.server.store_metrics import StoreCollector
 from telltale.spec.load import DEFAULT_LIMITS, SpecLimits
 from telltale.store import Store
 from telltale.wire import DEFAULT_LIMITS as DEFAULT_RECORD_LIMITS, RecordLimits

@@ -48,7 +48,6 @@ def run_server(
     import uvicorn
 
     from telltale.server.app import create_app
-
     from telltale.server.jobs import LEASE_TTL_S, LeaseSettings, default_jobs
 
     try:

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from telltale.errors import SpecError, SpecProblem
-from telltale.spec.load import _compose, _dotted, parse_spec
 from telltale.spec.families import families_raised
+from telltale.spec.load import _compose, _dotted, parse_spec
 from telltale.spec.model import BLANK, ServiceSpec
 
 

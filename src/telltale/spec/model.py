@@ -12,12 +12,20 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from telltale.spec.feedback import PerformanceSettings, ReviewSettings, TrustSettings
-from telltale.spec.policy import SLO, Rule
-from telltale.spec.policy import RuleCondition as RuleCondition  # re-exported beside the others
 # Imported by name so the loader's "did you mean" hints know their keys too.
 from telltale.spec.alerting import (  # noqa: F401
-    Alerting, AlertmanagerReceiver, PagerDutyReceiver, Receiver, SlackReceiver, WebhookReceiver,
+    Alerting,
+    AlertmanagerReceiver,
+    PagerDutyReceiver,
+    Receiver,
+    SlackReceiver,
+    WebhookReceiver,
+)
+from telltale.spec.feedback import PerformanceSettings, ReviewSettings, TrustSettings
+from telltale.spec.policy import (
+    SLO,
+    Rule,
+    RuleCondition as RuleCondition,  # re-exported beside the others
 )
 
 #: Marker ``telltale init`` writes where a person must decide; ``telltale check`` flags it.

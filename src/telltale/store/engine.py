@@ -8,8 +8,8 @@ migrations hold an advisory lock so that replicas starting together migrate once
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 

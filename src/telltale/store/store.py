@@ -35,8 +35,8 @@ from telltale.store import (
     _tokens,
     _windows,
 )
-from telltale.store._tokens import TokenInfo
 from telltale.store._sql import insert_ignore, upsert
+from telltale.store._tokens import TokenInfo
 from telltale.store.engine import first_line, make_engine, migrate, read_tx, safe_url, write_tx
 from telltale.store.schema import controls, projects, references, services
 from telltale.types import Alert, Finding, PredictionRecord, StoredFinding
@@ -50,15 +50,15 @@ if TYPE_CHECKING:
     from telltale.indicators import FindingValue, Queue
     from telltale.performance.confidence import ConfHist
     from telltale.performance.summary import Summary
-    from telltale.store._feedback import FeedbackResult, FeedbackState
-    from telltale.store._pages import Page
-    from telltale.store._reviews import QueueStats, ReviewItem
     from telltale.profile import Profile
     from telltale.spec import ServiceSpec
     from telltale.store._changes import Change
+    from telltale.store._feedback import FeedbackResult, FeedbackState
     from telltale.store._findings import Cursor, Evaluated
     from telltale.store._label_updates import LabelMark
     from telltale.store._leases import Lease
+    from telltale.store._pages import Page
+    from telltale.store._reviews import QueueStats, ReviewItem
 
 @dataclass(frozen=True, slots=True)
 class WriteResult:
