@@ -116,7 +116,7 @@ def test_installed_console_script_exit_code(tmp_path):
     proc = subprocess.run([str(exe), "report", "--reference", str(tmp_path / "a.csv"), "--current", str(tmp_path / "b.csv")],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
-    assert "a.csv: file not found" in proc.stderr
+    assert f"telltale report: {tmp_path / 'a.csv'}: file not found; {tmp_path / 'b.csv'}: file not found" in proc.stderr
 
 
 def _saved(tmp: Path, *, faulty: bool) -> tuple[Path, Path, Path]:
