@@ -13,13 +13,13 @@ RAW = ClassCalibration(("a", "b", "c"), (None, None, None))  # no calibration: t
 def test_expected_macro_by_hand() -> None:
     probs = np.array([[0.6, 0.3, 0.1], [0.2, 0.7, 0.1], [0.5, 0.1, 0.4]])
     e = expected_macro(RAW, probs, ["a", "b", "c"])
-    assert e is not None
+    assert e is not None and e.n == 3  # three rows, each served as its top class
     # class a: TP 0.6, FP 0.4, FN 0.2 + 0.5; b: TP 0.7, FP 0.3, FN 0.3 + 0.1; c: TP 0.4, FP 0.6, FN 0.1 + 0.1
     assert e.precision == pytest.approx((0.6 + 0.7 + 0.4) / 3)
     assert e.recall == pytest.approx((0.6 / 1.3 + 0.7 / 1.1 + 0.4 / 0.6) / 3)
     assert e.f1 == pytest.approx((1.2 / 2.3 + 1.4 / 2.1 + 0.8 / 1.6) / 3)
     assert e.accuracy == pytest.approx((0.6 + 0.7 + 0.4) / 3)
-    assert e.n == 3 and expected_macro(RAW, np.zeros((0, 3)), []) is None
+    assert expected_macro(RAW, np.zeros((0, 3)), []) is None  # no rows: no estimate
 
 
 def test_each_class_is_calibrated_on_the_reference_then_rows_sum_to_one() -> None:
