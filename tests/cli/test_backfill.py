@@ -122,6 +122,11 @@ def test_backfill_refuses_what_it_cannot_store(sqlite_url, tmp_path):
     assert r.exit_code == 2 and f"{spec_file} differs from the spec registered for 's'" in r.output
     r = CliRunner().invoke(app, [*base, "--model-version", "v1", "--model-version-column", "v"])
     assert r.exit_code == 2 and "give --model-version or --model-version-column, not both" in r.output
+    gone = [str(tmp_path / "gone-1.parquet"), str(tmp_path / "gone-2.parquet")]
+    r = CliRunner().invoke(app, ["backfill", *gone, "--spec", str(spec_file), "--store", "sqlite:///" + str(tmp_path / "none.db"),
+                                 "--ts-column", "ts"])
+    assert r.exit_code == 2  # every missing file named, before the (also missing) store
+    assert f"telltale backfill: {gone[0]}: file not found; {gone[1]}: file not found" in " ".join(r.output.split())
 
 
 def test_the_monitor_leaves_backfilled_minutes_and_the_windowed_query_finds_the_planted_change(db_url, tmp_path):
