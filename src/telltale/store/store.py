@@ -30,6 +30,7 @@ from telltale.store import (
     _leases,
     _metrics,
     _pages,
+    _planner_stats,
     _records,
     _reviews,
     _tokens,
@@ -84,6 +85,7 @@ class Store:
         self._engine = engine
         self._clock = clock
         self.url = url
+        self._planner_stats = _planner_stats.PlannerStats(engine)  # PostgreSQL: statistics of the joined tables kept current
 
     @classmethod
     def open(cls, url: str, *, clock: Clock = SYSTEM_CLOCK) -> Store:
@@ -188,6 +190,7 @@ class Store:
             _feedback.fold_confidence(conn, project, new)  # what the performance estimate reads
             _feedback.join_arrived(conn, project, new, spec_for, self._clock.now())  # labels that came first
             _reviews.enqueue(conn, project, new, spec_for)  # the human-review queue
+        self._planner_stats.after_write()
         return WriteResult(len(new), dup, tuple(new))
 
     def read_predictions(self, project: str, service: str, since: float, until: float, limit: int = 1000,
@@ -328,7 +331,9 @@ class Store:
         labels whose prediction is stored into the performance minutes (the rest wait)."""
         with write_tx(self._engine) as conn:
             self._ensure_project(conn, project)
-            return _feedback.write_feedback(conn, project, events, lambda c, s: _spec_in(c, project, s), self._clock.now())
+            result = _feedback.write_feedback(conn, project, events, lambda c, s: _spec_in(c, project, s), self._clock.now())
+        self._planner_stats.after_write()
+        return result
 
     def feedback_state(self, project: str, service: str, prediction_id: str) -> FeedbackState | None:
         with read_tx(self._engine) as conn:
