@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 
 import psycopg
 import pytest
@@ -101,3 +102,33 @@ def test_a_store_looks_at_most_every_check_interval(pg_url: str) -> None:
             assert conn.execute("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'tt_predictions'").fetchone() == (None,)
     finally:
         store.close()
+
+
+def test_tables_another_role_owns_are_left_to_autovacuum(pg_url: str) -> None:
+    """A store whose user may write the tables but does not own them (a DBA's schema) never
+    issues an ANALYZE that PostgreSQL would only answer with a warning."""
+    Store.open(pg_url).close()  # the tables, owned by the test's user
+    app = f"tt_app_{uuid.uuid4().hex[:8]}"
+    plain = pg_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {app} LOGIN")
+        admin.execute(f"GRANT ALL ON SCHEMA public TO {app}")
+        admin.execute(f"GRANT ALL ON ALL TABLES IN SCHEMA public TO {app}")
+        admin.execute(f"GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {app}")
+    rest = pg_url.partition("@")[2]
+    store = Store.open(f"postgresql+psycopg://{app}@{rest}")
+    cat = _Catalog(pg_url)
+    try:
+        store.put_service("p", SPEC)
+        store._planner_stats._next = time.monotonic() + 3600
+        store.write_predictions("p", _recs(0, 1500))
+        cat.wait_changed("tt_predictions", 1500, store)
+        store._planner_stats._next = 0.0
+        assert store._planner_stats.after_write() == []
+        assert cat.row("tt_predictions")[2] is None  # never analyzed
+    finally:
+        store.close()
+        cat.conn.close()
+        with psycopg.connect(plain, autocommit=True) as admin:
+            admin.execute(f"DROP OWNED BY {app}")
+            admin.execute(f"DROP ROLE {app}")

@@ -14,7 +14,8 @@ rows of each of ``TABLES`` changed since it was last analyzed. It analyzes a tab
 that is more than the rows it had then (the table at least doubled, or was never
 analyzed and has ``MIN_CHANGED`` rows). That is a handful of ANALYZE runs while a table
 grows from nothing to millions, each a sample of at most 30,000 rows. A replica that
-finds another analyzing the same table skips it (lock timeout). SQLite needs none of
+finds another analyzing the same table skips it (lock timeout), and tables the store's
+database user does not own (a schema a DBA manages) are left to autovacuum. SQLite needs none of
 this: it plans these joins as index probes whatever its statistics.
 """
 
@@ -57,7 +58,9 @@ class PlannerStats:
         with self._engine.connect() as conn:
             rows = conn.execute(sa.text(
                 "SELECT s.relname, s.n_mod_since_analyze, c.reltuples FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid "
-                "WHERE s.schemaname = current_schema() AND s.relname = ANY(:names) ORDER BY s.relname"), {"names": list(TABLES)}).all()
+                "WHERE s.schemaname = current_schema() AND s.relname = ANY(:names) "
+                "AND pg_has_role(c.relowner, 'USAGE') "  # ANALYZE of a table another role owns only warns: leave it to autovacuum
+                "ORDER BY s.relname"), {"names": list(TABLES)}).all()
             conn.rollback()
             for name, changed, tuples in rows:
                 if changed < max(MIN_CHANGED, tuples):
