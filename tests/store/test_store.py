@@ -61,6 +61,20 @@ def _heads() -> set[str]:
     return set(ScriptDirectory(str(Path(telltale.store.__file__).with_name("migrations"))).get_heads())
 
 
+def test_sqlite_connections_checkpoint_every_50000_pages_and_trim_the_wal(sqlite_url: str) -> None:
+    """What bench/feedback_join.py measured the store with (store/engine.py): set on every
+    pooled connection, since SQLite keeps these per connection, not in the file."""
+    s = Store.open(sqlite_url)
+    try:
+        with s._engine.connect() as conn:
+            got = {p: conn.exec_driver_sql(f"PRAGMA {p}").scalar() for p in
+                   ("journal_mode", "synchronous", "wal_autocheckpoint", "journal_size_limit", "cache_size")}
+    finally:
+        s.close()
+    assert got == {"journal_mode": "wal", "synchronous": 1, "wal_autocheckpoint": 50000, "journal_size_limit": 64 * 2**20,
+                   "cache_size": -32768}
+
+
 def test_unreachable_database_is_a_store_error() -> None:
     with pytest.raises(StoreError, match="cannot open the store"):
         Store.open("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
