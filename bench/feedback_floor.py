@@ -30,6 +30,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from feedback_join import T0, _batches, _feedback, _predictions, _Timer  # noqa: E402  (the same workload)
 
+from telltale.store.engine import SQLITE_PRAGMAS  # noqa: E402
+
 SCHEMA = (
     "CREATE TABLE preds (id TEXT PRIMARY KEY, ts REAL NOT NULL, output TEXT NOT NULL, confidence REAL) WITHOUT ROWID",
     "CREATE TABLE labels (id TEXT PRIMARY KEY, ts REAL NOT NULL, label TEXT NOT NULL, pred_ts REAL, correct INTEGER) WITHOUT ROWID",
@@ -45,8 +47,7 @@ JOIN = ("UPDATE labels SET pred_ts = p.ts, correct = p.output = labels.label FRO
 def run(path: str, n: int, batch: int, cache_mib: int) -> dict[str, float]:
     preds, (early, late) = _predictions(n), _feedback(n)
     db = sqlite3.connect(path, isolation_level=None)
-    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", f"cache_size=-{cache_mib * 1024}", "wal_autocheckpoint=50000",
-                   "journal_size_limit=67108864"):
+    for pragma in (*SQLITE_PRAGMAS, f"cache_size=-{cache_mib * 1024}"):  # the store's, then the page cache asked for
         db.execute("PRAGMA " + pragma)
     for stmt in SCHEMA:
         db.execute(stmt)
@@ -81,6 +82,9 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=1000, help="labels (and predictions) per transaction")
     ap.add_argument("--cache-mib", type=int, default=32, help="SQLite page cache; the store's is 32 MiB")
     args = ap.parse_args()
+    if args.n < 2 or args.batch < 1 or args.cache_mib < 1:
+        ap.error(f"--n must be at least 2 (half the labels come first), --batch and --cache-mib at least 1; "
+                 f"got --n {args.n}, --batch {args.batch}, --cache-mib {args.cache_mib}")
     with tempfile.TemporaryDirectory() as d:
         r = run(str(Path(d) / "floor.db"), args.n, args.batch, args.cache_mib)
     print(f"hand-rolled join on SQLite: {args.n:,} predictions, {args.n:,} labels (half before their prediction), "

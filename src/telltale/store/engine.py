@@ -27,6 +27,25 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 _MIGRATION_LOCK_ID = 7_451_022_913  # pg_advisory_xact_lock key for telltale migrations
 _WRITE = "telltale_write"
 
+#: Set on every SQLite connection (SQLite keeps them per connection, not in the file).
+SQLITE_PRAGMAS: tuple[str, ...] = (
+    "journal_mode=WAL",
+    f"busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
+    "synchronous=NORMAL",  # durable across process crashes in WAL mode
+    "foreign_keys=ON",
+    # 32 MiB of page cache (the default is 2 MiB): the primary-key probes of a batch of
+    # feedback or records land on random index pages, which a million-row table no longer
+    # keeps in 2 MiB; the cache grows only as pages are read (bench/feedback_join.py)
+    "cache_size=-32768",
+    # checkpoint the WAL every 50,000 pages (200 MiB) rather than 1,000: a write batch of
+    # random index inserts dirties about a page per row, and each checkpoint copies those
+    # pages into the database and syncs it, so frequent checkpoints write the same pages
+    # over and over; durability is the same, and the file shrinks back to 64 MiB after a
+    # checkpoint (bench/feedback_join.py)
+    "wal_autocheckpoint=50000",
+    "journal_size_limit=67108864",
+)
+
 
 def make_engine(url: str) -> Engine:
     """An engine for ``sqlite:///path`` or ``postgresql+psycopg://...``; raises StoreError otherwise."""
@@ -58,21 +77,8 @@ def _sqlite_engine(u: sa.URL) -> Engine:
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see _on_begin)
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cur.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes in WAL mode
-        cur.execute("PRAGMA foreign_keys=ON")
-        # 32 MiB of page cache (the default is 2 MiB): the primary-key probes of a batch of
-        # feedback or records land on random index pages, which a million-row table no longer
-        # keeps in 2 MiB; the cache grows only as pages are read (bench/feedback_join.py)
-        cur.execute("PRAGMA cache_size=-32768")
-        # checkpoint the WAL every 50,000 pages (200 MiB) rather than 1,000: a write batch of
-        # random index inserts dirties about a page per row, and each checkpoint copies those
-        # pages into the database and syncs it, so frequent checkpoints write the same pages
-        # over and over; durability is the same, and the file shrinks back to 64 MiB after a
-        # checkpoint (bench/feedback_join.py)
-        cur.execute("PRAGMA wal_autocheckpoint=50000")
-        cur.execute("PRAGMA journal_size_limit=67108864")
+        for pragma in SQLITE_PRAGMAS:
+            cur.execute(f"PRAGMA {pragma}")
         cur.close()
 
     @event.listens_for(engine, "begin")
