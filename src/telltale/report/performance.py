@@ -166,7 +166,7 @@ def performance_findings(reference: Any, current: Any, spec: ServiceSpec, cols: 
     cur_conf = confidences(current, cols.prediction, cols.confidence, probs, "current")
     cur_pred = current.column(cols.prediction).to_pylist()
     ref = performance_of(spec, _NO_WINDOW, ref_side.summary, ref_side.rows)
-    cur_summary = fold(spec, kind, positive, cur_labels, cur_pred, cur_conf) if labelled else Summary()
+    cur_summary = fold(kind, positive, cur_labels, cur_pred, cur_conf) if labelled else Summary()
     cur = performance_of(spec, _NO_WINDOW, cur_summary, current.num_rows) if labelled else None
     found = check(spec, cur, ref, drop_severity="critical") if cur is not None else []
     est, note = None, ""

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from telltale.performance.pairs import class_key, kind_of, pair_for, positive_class
+from telltale.performance.fold import fold as fold_columns, score
+from telltale.performance.pairs import class_key, kind_of, positive_class
 from telltale.performance.summary import Kind, Summary
 from telltale.spec.model import ServiceSpec
-from telltale.types import PredictionRecord
 
 MAGIC = b"TTRP"
 VERSION = 1
@@ -65,7 +65,7 @@ class ReferencePerformance:
         kind = model_kind(spec, table.column(target), scored=any(c is not None for c in confs))
         labels = tuple(sorted({class_key(y) for y in ys if y is not None})) if kind == "classification" else ()
         positive = positive_class(spec_for(spec, labels, kind))
-        return cls(target, prediction, confidence, kind, labels[:MAX_LABELS], positive, len(ys), fold(spec, kind, positive, ys, yhat, confs))
+        return cls(target, prediction, confidence, kind, labels[:MAX_LABELS], positive, len(ys), fold(kind, positive, ys, yhat, confs))
 
     def to_bytes(self) -> bytes:
         head = json.dumps({"v": VERSION, "target": self.target, "prediction": self.prediction, "confidence": self.confidence,
@@ -144,14 +144,11 @@ def confidences(table: Any, prediction: str, confidence: str | None, probabiliti
     return [None if c is None else float(c) for c in values]
 
 
-def fold(spec: ServiceSpec, kind: Kind, positive: str | None, ys: list[Any], yhat: list[Any], confs: list[float | None]) -> Summary:
-    """The summary of rows (label, prediction, confidence), each folded as the server folds a joined label."""
-    s = Summary()
-    for y, p, c in zip(ys, yhat, confs):
-        pair = pair_for(PredictionRecord(id="", service=spec.service, ts=0.0, inputs={}, output=p, confidence=c), y, 0.0, kind, positive)
-        if pair is not None:
-            s.add_pair(pair)
-    return s
+def fold(kind: Kind, positive: str | None, ys: list[Any], yhat: list[Any], confs: list[float | None]) -> Summary:
+    """The summary of rows (label, prediction, confidence), folded as the server folds a batch of joined labels
+    (``performance.fold``: column-wise, the same bytes as one ``add_pair`` per row)."""
+    n = len(ys)
+    return fold_columns(score(kind, positive, yhat, confs, [None] * n, [0.0] * n, ys, [0.0] * n)).get(0, Summary())
 
 
 def model_kind(spec: ServiceSpec, target: Any, *, scored: bool) -> Kind:
