@@ -1,5 +1,6 @@
-"""What the commands share: a console that does not wrap when piped, opening a store
-that must already exist, and finding the token ``telltale serve`` saved."""
+"""What the commands share: a console that does not wrap when piped, naming every missing
+input file at once, opening a store that must already exist, and finding the token
+``telltale serve`` saved."""
 
 from __future__ import annotations
 
@@ -21,6 +22,14 @@ def console(*, stderr: bool = False) -> Console:
     if not stream.isatty():
         width = int(os.environ["COLUMNS"]) if os.environ.get("COLUMNS", "").isdigit() else PIPE_WIDTH
     return Console(highlight=False, soft_wrap=True, stderr=stderr, width=width)
+
+
+def missing_files(paths: list[Path | None]) -> str | None:
+    """``"a.csv: file not found; b.csv: file not found"`` for every path that does not exist
+    (None entries are inputs not given), or None when all do: a command checks its inputs
+    before it reads data, starts a helper or opens the store."""
+    missing = [p for p in paths if p is not None and not p.exists()]
+    return "; ".join(f"{p}: file not found" for p in missing) if missing else None
 
 
 class NoStore(Exception):

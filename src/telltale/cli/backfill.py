@@ -15,6 +15,8 @@ from typing import NoReturn
 
 import typer
 
+from telltale.cli._common import missing_files
+
 
 def register(app: typer.Typer) -> None:
     @app.command()
@@ -54,9 +56,9 @@ def register(app: typer.Typer) -> None:
             fail(f"--engine must be one of {', '.join(sorted(ENGINES))}, got {engine!r}")
         if model_version is not None and version_column is not None:
             fail("give --model-version or --model-version-column, not both")
-        missing = [p for p in paths if not p.exists()]
-        if missing:  # every missing input at once, before the store is opened
-            fail("; ".join(f"{p}: file not found" for p in missing))
+        missing = missing_files(list(paths))
+        if missing:
+            fail(missing)
         try:
             sp = load_spec(spec)
         except SpecError as e:

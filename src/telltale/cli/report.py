@@ -13,6 +13,8 @@ from typing import Any
 import typer
 from rich.console import Console
 
+from telltale.cli._common import missing_files
+
 
 def register(app: typer.Typer) -> None:
     @app.command()
@@ -49,9 +51,9 @@ def run(reference: Path | None, current: Path, spec: Path | None, json_out: Path
     from telltale.report.terminal import print_summary
 
     err = Console(stderr=True, highlight=False, soft_wrap=True)
-    missing = [p for p in (reference, current) if p is not None and not p.exists()]
-    if missing:  # every missing file at once, before any data is read or a helper started
-        err.print("telltale report: " + "; ".join(f"{p}: file not found" for p in missing), markup=False)
+    missing = missing_files([reference, current])
+    if missing:
+        err.print("telltale report: " + missing, markup=False)
         return 2
     saved = reference is None or is_profile_path(reference)
     helper = ClassifierProcess() if multivariate and not saved else None  # no reference rows, no classifier

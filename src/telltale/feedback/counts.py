@@ -54,12 +54,17 @@ class TrustCounts:
         return cls(d["total"], {**dict.fromkeys(ACTIONS, 0), **d["actions"]}, d.get("flags", {}))
 
 
+def hour_of(ts: float) -> int:
+    """The start of the hour of ``ts``: trust counts are kept per feedback hour."""
+    return int(math.floor(ts / 3600.0)) * 3600
+
+
 def counts_by_hour(events: Sequence[FeedbackEvent]) -> dict[tuple[int, str], TrustCounts]:
     """The counts of ``events`` per (hour of their ``ts``, actor, '' for none): what
     ``TrustCounts.add`` of each gives, counted per distinct (hour, actor, action) rather
     than event by event (flags, rarer, one by one)."""
     out: dict[tuple[int, str], TrustCounts] = {}
-    hours = [int(math.floor(e.ts / 3600.0)) * 3600 for e in events]
+    hours = [hour_of(e.ts) for e in events]
     actors = [e.actor or "" for e in events]
     for (hour, actor, action), n in Counter(zip(hours, actors, [e.action for e in events])).items():
         t = out.get((hour, actor))

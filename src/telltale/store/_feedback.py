@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from telltale.feedback.counts import TrustCounts, counts_by_hour
+from telltale.feedback.counts import TrustCounts, counts_by_hour, hour_of
 from telltale.feedback.event import FeedbackEvent
 from telltale.performance.confidence import ConfHist
 from telltale.performance.fold import fold, score
@@ -75,10 +75,6 @@ class FeedbackState:
 
 def minute_of(ts: float) -> int:
     return int(math.floor(ts / 60.0)) * 60
-
-
-def hour_of(ts: float) -> int:
-    return int(math.floor(ts / 3600.0)) * 3600
 
 
 def write_feedback(conn: Connection, project: str, events: Sequence[FeedbackEvent], spec_for: SpecLookup, now: float) -> FeedbackResult:

@@ -7,8 +7,8 @@ transaction on a pooled connection).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -101,6 +101,14 @@ class Store:
     def close(self) -> None:
         self._engine.dispose()
 
+    @contextmanager
+    def _joined_write(self) -> Iterator[Connection]:
+        """A write transaction on the tables the id joins probe (predictions, feedback); once it
+        commits, their planner statistics are looked at (store/_planner_stats.py)."""
+        with write_tx(self._engine) as conn:
+            yield conn
+        self._planner_stats.after_write()
+
     @property
     def dialect(self) -> str:
         return self._engine.dialect.name
@@ -184,13 +192,12 @@ class Store:
         def spec_for(conn: Connection, service: str) -> ServiceSpec | None:
             return _spec_in(conn, project, service)
 
-        with write_tx(self._engine) as conn:
+        with self._joined_write() as conn:
             new, dup = _records.insert_records(conn, project, records, spec_for, now=self._clock.now())
             # what is folded per prediction is folded for the new ones only: a replay counts once
             _feedback.fold_confidence(conn, project, new)  # what the performance estimate reads
             _feedback.join_arrived(conn, project, new, spec_for, self._clock.now())  # labels that came first
             _reviews.enqueue(conn, project, new, spec_for)  # the human-review queue
-        self._planner_stats.after_write()
         return WriteResult(len(new), dup, tuple(new))
 
     def read_predictions(self, project: str, service: str, since: float, until: float, limit: int = 1000,
@@ -329,11 +336,9 @@ class Store:
     def write_feedback(self, project: str, events: Sequence[FeedbackEvent]) -> FeedbackResult:
         """Store feedback events once each, make the newest per decision current, and fold
         labels whose prediction is stored into the performance minutes (the rest wait)."""
-        with write_tx(self._engine) as conn:
+        with self._joined_write() as conn:
             self._ensure_project(conn, project)
-            result = _feedback.write_feedback(conn, project, events, lambda c, s: _spec_in(c, project, s), self._clock.now())
-        self._planner_stats.after_write()
-        return result
+            return _feedback.write_feedback(conn, project, events, lambda c, s: _spec_in(c, project, s), self._clock.now())
 
     def feedback_state(self, project: str, service: str, prediction_id: str) -> FeedbackState | None:
         with read_tx(self._engine) as conn:
@@ -393,7 +398,7 @@ class Store:
         now = self._clock.now()
         event = FeedbackEvent(prediction_id, service, now, label, action, value, reviewer)
         claim_s = self._claim_s(project, service)
-        with write_tx(self._engine) as conn:
+        with self._joined_write() as conn:
             _reviews.mark_decided(conn, project, service, prediction_id, reviewer, now, claim_s)
             return _feedback.write_feedback(conn, project, [event], lambda c, s: _spec_in(c, project, s), now)
 
