@@ -13,7 +13,6 @@ from telltale.performance.metrics import compute
 from telltale.report.reference_performance import (
     PerformanceUsageError,
     ReferencePerformance,
-    confidences,
     performance_path,
     read_beside,
     spec_for,
@@ -33,7 +32,7 @@ def _table(n: int = 2000) -> pa.Table:
 
 def test_round_trip_and_figures(tmp_path: Path) -> None:
     t = _table()
-    ref = ReferencePerformance.from_table(t, SPEC, "y", "pred", "conf", confidences(t, "pred", "conf", None, "reference"))
+    ref = ReferencePerformance.from_table(t, SPEC, "y", "pred", "conf")
     assert (ref.kind, ref.labels, ref.positive, ref.rows) == ("classification", ("0", "1"), "1", 2000)  # 0 and 1: binary, 1 positive
     m = compute(ref.summary, ref.positive)
     assert m["accuracy"].value == accuracy_score(t.column("y").to_numpy(), t.column("pred").to_numpy())

@@ -89,17 +89,17 @@ def _save_performance(table: Any, spec: Any, profile_path: Path, target: str | N
                       confidence: str | None) -> str:
     """With a target and a prediction, the reference's performance summary beside the profile (report/reference_performance.py)."""
     from telltale.infer import DataError
-    from telltale.report.reference_performance import PerformanceUsageError, ReferencePerformance, confidences, performance_path
+    from telltale.report.reference_performance import PerformanceUsageError, ReferencePerformance, performance_path
 
     path = performance_path(profile_path)
     if target is None or prediction is None:
         path.unlink(missing_ok=True)  # never leave one from an earlier init that no longer matches
         return ""
     try:
-        confs = confidences(table, prediction, confidence, None, "reference")
+        perf = ReferencePerformance.from_table(table, spec, target, prediction, confidence)
     except PerformanceUsageError as e:
         raise DataError(str(e)) from None
-    ReferencePerformance.from_table(table, spec, target, prediction, confidence, confs).write(path)
+    perf.write(path)
     return f" and {path.name}"
 
 

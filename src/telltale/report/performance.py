@@ -152,8 +152,7 @@ def performance_findings(reference: Any, current: Any, spec: ServiceSpec, cols: 
             f"probability of the predicted class) or --probabilities CLASS=COLUMN,...; or give current data with labels")
     probs = dict(cols.probabilities) if cols.probabilities else None
     ref_side: ReferencePerformance = reference if saved else ReferencePerformance.from_table(
-        reference, spec, cols.target, cols.prediction, cols.confidence,
-        confidences(reference, cols.prediction, cols.confidence, probs, "reference"))
+        reference, spec, cols.target, cols.prediction, cols.confidence, probs)
     kind, positive = ref_side.kind, ref_side.positive
     spec = spec_for(spec, ref_side.labels, kind)
     if positive_class(spec) != positive:

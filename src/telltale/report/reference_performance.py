@@ -58,9 +58,11 @@ class ReferencePerformance:
 
     @classmethod
     def from_table(cls, table: Any, spec: ServiceSpec, target: str, prediction: str, confidence: str | None,
-                   confs: list[float | None]) -> ReferencePerformance:
-        """From reference rows: ``confs`` holds each row's probability of its predicted class (None where unknown),
-        read from the column ``confidence`` (or from per-class probabilities when None)."""
+                   probabilities: dict[str, str] | None = None) -> ReferencePerformance:
+        """From reference rows: each row's probability of its predicted class is read from the column ``confidence``,
+        or from the per-class columns ``probabilities`` when that is None (``confidences``; PerformanceUsageError
+        names a bad row)."""
+        confs = confidences(table, prediction, confidence, probabilities, "reference")
         ys, yhat = table.column(target).to_pylist(), table.column(prediction).to_pylist()
         kind = model_kind(spec, table.column(target), scored=any(c is not None for c in confs))
         labels = tuple(sorted({class_key(y) for y in ys if y is not None})) if kind == "classification" else ()
