@@ -46,7 +46,7 @@ def run(reference: Path | None, current: Path, spec: Path | None, json_out: Path
 
     # Both cores from the start: the domain classifier's helper process imports
     # scikit-learn while this process reads the data, and trains while it profiles.
-    from telltale.report.build import ReportUsageError, build_report, is_profile_path, load_inputs
+    from telltale.report.build import ReportUsageError, build_report, is_profile_path, load_inputs, spec_reference
     from telltale.report.classifier import ClassifierProcess
     from telltale.report.terminal import print_summary
 
@@ -72,7 +72,7 @@ def run(reference: Path | None, current: Path, spec: Path | None, json_out: Path
                 from telltale.report.reference_performance import PerformanceUsageError, read_beside
 
                 try:
-                    saved_perf = read_beside(reference if reference is not None else Path(spec or ".").parent / str(sp.reference))
+                    saved_perf = read_beside(reference if reference is not None else spec_reference(spec, sp))
                 except PerformanceUsageError as e:
                     raise ReportUsageError(str(e)) from None
             rep = build_report(ref, cur, sp, spec_source=source, reference_path=ref_path, current_path=str(current),

@@ -107,6 +107,11 @@ def _size(side: Any) -> dict[str, Any]:
     return {"rows": side.n, "columns": len(side.inputs), "profile": True}
 
 
+def spec_reference(spec_path: str | Path | None, spec: ServiceSpec) -> Path:
+    """The reference the spec's ``reference:`` key names, relative to the spec's folder."""
+    return Path(spec_path or ".").parent / str(spec.reference)
+
+
 def load_inputs(reference: str | Path | None, current: str | Path, spec_path: str | Path | None,
                 seconds: dict[str, float] | None = None, exclude: Collection[str] = ()) -> tuple[Any, Any, ServiceSpec, str]:
     """Read the reference (data, or a saved profile), the current data and the spec (or
@@ -132,7 +137,7 @@ def load_inputs(reference: str | Path | None, current: str | Path, spec_path: st
     if reference is None:
         if spec is None or not spec.reference:
             raise ReportUsageError("no reference: pass --reference (data or a saved .profile), or a --spec whose reference: key names one")
-        reference = Path(spec_path).parent / spec.reference  # type: ignore[arg-type]
+        reference = spec_reference(spec_path, spec)
     saved = is_profile_path(reference)
     if saved and spec is None:
         raise ReportUsageError(f"{reference}: a saved reference profile needs --spec (the telltale.yaml `telltale init` wrote beside it)")
