@@ -60,8 +60,7 @@ def _feedback(n: int) -> tuple[list[FeedbackEvent], list[FeedbackEvent]]:
     return events[: n // 2], events[n // 2:]
 
 
-def _batches(xs: list, size: int = 0):
-    size = size or BATCH
+def _batches(xs: list, size: int):
     for i in range(0, len(xs), size):
         yield xs[i:i + size]
 
@@ -83,7 +82,7 @@ class _Timer:
 
 
 def run(url: str, preds: list[PredictionRecord], early: list[FeedbackEvent], late: list[FeedbackEvent],
-        baseline_url: str | None) -> dict[str, float]:
+        baseline_url: str | None, batch: int = BATCH) -> dict[str, float]:
     from telltale.store import _feedback
 
     t_base = _Timer()
@@ -91,7 +90,7 @@ def run(url: str, preds: list[PredictionRecord], early: list[FeedbackEvent], lat
         base = Store.open(baseline_url)
         base.put_service("b", SPEC)
         with t_base:
-            for b in _batches(preds):
+            for b in _batches(preds, batch):
                 base.write_predictions("b", b)
         base.close()
 
@@ -105,20 +104,20 @@ def run(url: str, preds: list[PredictionRecord], early: list[FeedbackEvent], lat
             return join_arrived(*args)
 
     with _Timer() as t_early:
-        for b in _batches(early):
+        for b in _batches(early, batch):
             store.write_feedback("b", b)
     _feedback.join_arrived = timed_join  # type: ignore[assignment]
     try:
         with _Timer() as t_preds:
-            for b in _batches(preds):
+            for b in _batches(preds, batch):
                 store.write_predictions("b", b)
     finally:
         _feedback.join_arrived = join_arrived  # type: ignore[assignment]
     with _Timer() as t_late:
-        for b in _batches(late):
+        for b in _batches(late, batch):
             store.write_feedback("b", b)
     with _Timer() as t_replay:  # the late half again: every event a duplicate, nothing changes
-        for b in _batches(late):
+        for b in _batches(late, batch):
             store.write_feedback("b", b)
     summaries = store.read_perf_minutes("b", "churn", T0, T0 + len(preds) / RATE + 60)
     joined = sum(s.n for _, s in summaries)
@@ -181,7 +180,6 @@ def _pg_drop(admin: str, name: str) -> None:
 
 
 def main() -> None:
-    global BATCH
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--pg", default=os.environ.get("TELLTALE_TEST_PG_URL"))
@@ -190,7 +188,6 @@ def main() -> None:
     ap.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     ap.add_argument("--batch", type=int, default=BATCH, help="events (and predictions) per write")
     args = ap.parse_args()
-    BATCH = args.batch
     if args.hooks:
         with tempfile.TemporaryDirectory() as d:
             on, off = hook_cost(_predictions(args.hooks), d)
@@ -198,17 +195,17 @@ def main() -> None:
         return
     preds = _predictions(args.n)
     early, late = _feedback(args.n)
-    print(f"{args.n:,} predictions, {args.n:,} labels ({len(early):,} before their prediction), batches of {BATCH:,}")
+    print(f"{args.n:,} predictions, {args.n:,} labels ({len(early):,} before their prediction), batches of {args.batch:,}")
     print(f"{'backend':<11} {'events/s':>9} {'per CPU s':>9} {'joined':>9} {'early s':>7} {'late s':>7} {'join s':>7} "
           f"{'preds s':>7} {'ingest/s':>8} {'replay/s':>8} {'base ingest/s':>13} {'events/s by base':>16}", flush=True)
     with tempfile.TemporaryDirectory() as d:
         if not args.no_sqlite:
             _show("SQLite", run(f"sqlite:///{Path(d) / 'join.db'}", preds, early, late,
-                                f"sqlite:///{Path(d) / 'base.db'}" if args.baseline else None))
+                                f"sqlite:///{Path(d) / 'base.db'}" if args.baseline else None, args.batch))
     if args.pg:
         (url, name), (burl, bname) = _pg_db(args.pg), _pg_db(args.pg)
         try:
-            _show("PostgreSQL", run(url, preds, early, late, burl if args.baseline else None))
+            _show("PostgreSQL", run(url, preds, early, late, burl if args.baseline else None, args.batch))
         finally:
             _pg_drop(args.pg, name)
             _pg_drop(args.pg, bname)
